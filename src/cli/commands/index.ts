@@ -1,0 +1,9 @@
+/**
+ * Every command of the CLI, in the order `--help` lists them. A command module exports one
+ * `register*` function that adds itself (with its own --help text) to the program.
+ */
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: readonly RegisterCommand[] = [];

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * The `sra-etl` command line. Each command lives in its own file under ./commands and registers
+ * itself on the program; this file only wires global options, version and error reporting.
+ */
+import { Command } from 'commander';
+import packageJson from '../../package.json' with { type: 'json' };
+import { commands } from './commands/index.ts';
+import { exitCodeFor, formatFatal } from './fatal.ts';
+
+export function createProgram(): Command {
+  const program = new Command('sra-etl')
+    .description('Stream session reports, recordings and backups out of BeyondTrust Remote Support and Privileged Remote Access appliances.')
+    .version(packageJson.version, '-V, --version', 'print the version and exit')
+    .option('--verbose', 'print stack traces and debug detail on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+  for (const register of commands) register(program);
+  return program;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const program = createProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') {
+      process.exitCode = 0;
+      return;
+    }
+    if (typeof code === 'string' && code.startsWith('commander.')) {
+      process.exitCode = 2; // commander has already printed the usage error
+      return;
+    }
+    const verbose = program.opts<{ verbose?: boolean }>().verbose === true || argv.includes('--verbose');
+    process.stderr.write(formatFatal(error, verbose) + '\n');
+    process.exitCode = exitCodeFor(error);
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,60 @@
+/**
+ * Contracts shared by sources, transforms and sinks. Stages are plain async iterables and functions
+ * (stream-chain fuses consecutive functions), sinks are objects with connect / writeBatch / close /
+ * abort. Everything takes a StageContext so cancellation and logging reach every stage.
+ */
+import type { SessionBundle } from './records.ts';
+
+/** The subset of pino's logger the pipeline uses, so stages never depend on pino itself. */
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return silentLogger;
+  },
+};
+
+export interface StageContext {
+  /** Aborting stops reading, rolls back the open batch and ends the run. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+/** A session a sink refused on its own (bad value, constraint): reported and kept for inspection. */
+export interface RejectedSession {
+  readonly bundle: SessionBundle;
+  readonly error: Error;
+}
+
+export interface BatchResult {
+  /** Sessions durably written by this batch. */
+  readonly written: number;
+  /** Sessions isolated as bad; the rest of the batch was still written. */
+  readonly rejected: readonly RejectedSession[];
+}
+
+/**
+ * A destination for session bundles. writeBatch resolves only once the whole batch is durable
+ * (committed, fsynced and renamed); a batch is all or nothing apart from isolated bad sessions.
+ */
+export interface BundleSink {
+  /** A protocol noun: 'sqlite', 'postgres', 'mssql', 'jsonl', 'file'. */
+  readonly type: string;
+  /** Open connections or files. Called once, before any write. */
+  connect(ctx: StageContext): Promise<void>;
+  writeBatch(batch: readonly SessionBundle[], ctx: StageContext): Promise<BatchResult>;
+  /** Flush and release; safe to call twice. */
+  close(): Promise<void>;
+  /** Abandon in-flight work: roll back the open transaction, delete temporary files. */
+  abort(reason: unknown): Promise<void>;
+}
