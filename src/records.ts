@@ -173,7 +173,7 @@ export interface UserRecord {
   readonly os: string | null;
   /** `session_owner` (1/0). */
   readonly sessionOwner: boolean | null;
-  /** RS `primary_rep` child (1/0); PRA derives it from `session/primary_rep/@gsnumber`. */
+  /** RS `primary_rep` child (1/0); `null` when absent (PRA). Sinks derive the guide's `is_primary` from it or from `session/primary_rep/@gsnumber`. */
   readonly primaryRep: boolean | null;
   readonly secondsInvolved: number | null;
   /** `invited` (1 only when invited). */
