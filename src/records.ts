@@ -15,6 +15,7 @@
  *   `extra` (never dropped) and the field is `null`.
  * - Elements the parser does not know are kept in `extra` on the nearest record and counted.
  */
+import type { ParseError } from './errors.ts';
 
 /** Which product a report came from: Remote Support or Privileged Remote Access. */
 export type Product = 'rs' | 'pra';
@@ -300,11 +301,17 @@ export type FlatRecord =
 
 export type RecordKind = FlatRecord['kind'];
 
-/** What a report parser yields, in document order. */
+/**
+ * What a report parser yields, in document order. A `rejected` item is one session the parser could
+ * not accept (no lsid, say): it is reported with its location and parsing goes on, so one bad session
+ * never costs the others. Damage to the document itself (malformed or truncated XML) is thrown as a
+ * ParseError after every complete session before it has been yielded.
+ */
 export type ReportItem =
   | { readonly type: 'session'; readonly bundle: SessionBundle }
   | { readonly type: 'summary'; readonly summary: SessionSummaryRecord; readonly origin: Origin }
-  | { readonly type: 'error'; readonly error: ReportErrorRecord };
+  | { readonly type: 'error'; readonly error: ReportErrorRecord }
+  | { readonly type: 'rejected'; readonly error: ParseError; readonly origin: Origin };
 
 /** The bundle's records in a stable order: session, then its children kind by kind. */
 export function* flattenBundle(bundle: SessionBundle): Generator<FlatRecord> {
