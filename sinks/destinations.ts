@@ -1,0 +1,48 @@
+/**
+ * `--to <destination>` -> a BundleSink. Each kind of destination registers a lazy factory here, so a
+ * run that writes JSON Lines never loads a database driver. Specs look like `jsonl:out.jsonl`,
+ * `jsonl:-`, `sqlite:data/sra.db`, `postgres://user:pass@host/db`, `mssql://…`, `Server=…;Database=…`,
+ * `file:/srv/sra`.
+ */
+import { ConfigError } from '../src/errors.ts';
+import type { BundleSink, Logger } from '../src/stage.ts';
+
+/** Options a destination may use; each destination documents the ones it reads. */
+export interface DestinationOptions {
+  readonly logger?: Logger;
+}
+
+export interface DestinationFactory {
+  /** Short name for help and logs: 'jsonl', 'sqlite', 'postgres', 'mssql', 'file'. */
+  readonly name: string;
+  /** One line for `--help`. */
+  readonly summary: string;
+  /** An example spec for `--help`. */
+  readonly example: string;
+  matches(spec: string): boolean;
+  /** The spec with passwords masked, safe for logs and errors. */
+  redact(spec: string): string;
+  open(spec: string, options: DestinationOptions): Promise<BundleSink>;
+}
+
+/** Every destination kind, most specific first. Add yours here (lazy-import the implementation). */
+export const destinationFactories: DestinationFactory[] = [];
+
+export function findDestination(spec: string): DestinationFactory {
+  const factory = destinationFactories.find((candidate) => candidate.matches(spec));
+  if (factory === undefined) {
+    const known = destinationFactories.map((f) => `  ${f.example.padEnd(44)} ${f.summary}`).join('\n');
+    throw new ConfigError(`--to ${JSON.stringify(spec)}: unknown destination. Use one of:\n${known}`, { code: 'usage' });
+  }
+  return factory;
+}
+
+export async function openDestination(spec: string, options: DestinationOptions = {}): Promise<BundleSink> {
+  return findDestination(spec).open(spec, options);
+}
+
+/** The spec with secrets masked, whatever its kind (unknown kinds are masked entirely after the scheme). */
+export function redactDestination(spec: string): string {
+  const factory = destinationFactories.find((candidate) => candidate.matches(spec));
+  return factory ? factory.redact(spec) : spec.replace(/:.*/s, ':***');
+}
