@@ -4,7 +4,7 @@
  * rejected sessions and appliance error documents are collected for the caller to report.
  */
 import type { ReportErrorRecord, ReportItem } from '../records.ts';
-import type { ParseError } from '../errors.ts';
+import { SinkWriteError, type ParseError } from '../errors.ts';
 import type { BundleSink, RejectedSession, StageContext } from '../stage.ts';
 import type { SessionBundle } from '../records.ts';
 
@@ -42,19 +42,27 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
     batch = [];
   };
   await sink.connect(ctx);
+  // A damaged document (thrown by the parser) still loads every complete session before the damage:
+  // flush and close, then rethrow. A failing sink aborts instead, rolling back its open batch.
+  let sourceError: unknown;
   try {
-    for await (const item of items) {
-      ctx.signal.throwIfAborted();
-      if (item.type === 'session') {
-        stats.sessions++;
-        stats.xmlBytes += item.bundle.xmlBytes;
-        batch.push(item.bundle);
-        if (batch.length >= maxBatch) await flush();
-      } else if (item.type === 'rejected') {
-        stats.parseRejected.push(item.error);
-      } else if (item.type === 'error') {
-        stats.reportErrors.push(item.error);
+    try {
+      for await (const item of items) {
+        ctx.signal.throwIfAborted();
+        if (item.type === 'session') {
+          stats.sessions++;
+          stats.xmlBytes += item.bundle.xmlBytes;
+          batch.push(item.bundle);
+          if (batch.length >= maxBatch) await flush();
+        } else if (item.type === 'rejected') {
+          stats.parseRejected.push(item.error);
+        } else if (item.type === 'error') {
+          stats.reportErrors.push(item.error);
+        }
       }
+    } catch (error) {
+      if (ctx.signal.aborted || error instanceof SinkWriteError) throw error;
+      sourceError = error;
     }
     await flush();
   } catch (error) {
@@ -62,5 +70,6 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
     throw error;
   }
   await sink.close();
+  if (sourceError !== undefined) throw sourceError;
   return stats;
 }
