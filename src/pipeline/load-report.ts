@@ -4,7 +4,7 @@
  * rejected sessions and appliance error documents are collected for the caller to report.
  */
 import type { ReportErrorRecord, ReportItem } from '../records.ts';
-import { SinkWriteError, type ParseError } from '../errors.ts';
+import type { ParseError } from '../errors.ts';
 import type { BundleSink, RejectedSession, StageContext } from '../stage.ts';
 import type { SessionBundle } from '../records.ts';
 
@@ -42,32 +42,43 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
     batch = [];
   };
   await sink.connect(ctx);
-  // A damaged document (thrown by the parser) still loads every complete session before the damage:
-  // flush and close, then rethrow. A failing sink aborts instead, rolling back its open batch.
+  // A damaged document (thrown by the parser while we pull the next item) still loads every complete
+  // session before the damage: flush and close, then rethrow. A failing sink aborts instead, rolling
+  // back its open batch. Pulling by hand keeps the two kinds of failure apart.
+  const iterator = items[Symbol.asyncIterator]();
   let sourceError: unknown;
   try {
-    try {
-      for await (const item of items) {
-        ctx.signal.throwIfAborted();
-        if (item.type === 'session') {
-          stats.sessions++;
-          stats.xmlBytes += item.bundle.xmlBytes;
-          batch.push(item.bundle);
-          if (batch.length >= maxBatch) await flush();
-        } else if (item.type === 'rejected') {
-          stats.parseRejected.push(item.error);
-        } else if (item.type === 'error') {
-          stats.reportErrors.push(item.error);
-        }
+    for (;;) {
+      let next: IteratorResult<ReportItem>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        sourceError = error;
+        break;
       }
-    } catch (error) {
-      if (ctx.signal.aborted || error instanceof SinkWriteError) throw error;
-      sourceError = error;
+      if (next.done) break;
+      ctx.signal.throwIfAborted();
+      const item = next.value;
+      if (item.type === 'session') {
+        stats.sessions++;
+        stats.xmlBytes += item.bundle.xmlBytes;
+        batch.push(item.bundle);
+        if (batch.length >= maxBatch) await flush();
+      } else if (item.type === 'rejected') {
+        stats.parseRejected.push(item.error);
+      } else if (item.type === 'error') {
+        stats.reportErrors.push(item.error);
+      }
     }
-    await flush();
+    if (sourceError === undefined || !ctx.signal.aborted) await flush();
   } catch (error) {
+    await iterator.return?.();
     await sink.abort(error);
     throw error;
+  }
+  if (ctx.signal.aborted) {
+    await sink.abort(sourceError ?? ctx.signal.reason);
+    throw sourceError ?? ctx.signal.reason;
   }
   await sink.close();
   if (sourceError !== undefined) throw sourceError;
