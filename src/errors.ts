@@ -27,6 +27,8 @@ export type EtlErrorCode =
   | 'timeout'
   | 'tls'
   | 'recording_expired'
+  | 'not_found'
+  | 'forbidden'
   // destinations
   | 'value_too_long'
   | 'constraint_violation'
