@@ -6,8 +6,8 @@
  *   before 16.1 (`/api/reporting.ns`);
  * - TLS verified by default, optionally against a custom CA bundle;
  * - a new connection per call, closed afterwards (vendor requirement: no keep-alive);
- * - a sliding-window rate limit (default 20 requests/s, the API's per-account limit) and a bound on
- *   calls being set up at once, both through one p-queue;
+ * - a rate limit (default 20 requests/s, the API's per-account limit; requests are paced evenly) and
+ *   a bound on calls being set up at once, both through one p-queue;
  * - retries with jittered exponential backoff on 429, 5xx and network failures, honouring
  *   Retry-After; connect, response-start and idle timeouts;
  * - bodies handed to the caller as streams, never buffered whole.
@@ -132,9 +132,10 @@ export class ApplianceClient {
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     const rate = options.rateLimit ?? 20;
     const concurrency = options.concurrency ?? 4;
-    // Sliding window, with 5% slack so the server, which sees requests a little after we start them,
-    // never counts more than `rate` in any second.
-    this.#queue = new PQueue({ concurrency, intervalCap: Math.max(1, Math.floor(rate)), interval: 1050, strict: true });
+    // Requests are paced evenly (never a burst), 15% further apart than the limit needs: the server
+    // sees each request a variable few ms after it starts, and that slack absorbs up to 150 ms of such
+    // jitter before it could count more than `rate` requests within one second.
+    this.#queue = new PQueue({ concurrency, intervalCap: 1, interval: Math.ceil(1150 / Math.max(0.01, rate)), strict: true });
     // No keep-alive: the vendor asks for the connection to be closed after each call.
     this.#agents = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
     const ca = options.ca === undefined ? undefined : typeof options.ca === 'string' ? [options.ca] : [...options.ca];
