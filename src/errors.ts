@@ -37,6 +37,8 @@ export type EtlErrorCode =
   | 'io'
   // control
   | 'aborted'
+  /** Someone else holds what was asked for: a schedule's run lock, the daemon's place. */
+  | 'busy'
   | 'internal';
 
 export interface EtlErrorOptions {

@@ -1,0 +1,322 @@
+/**
+ * Run history in the SQLite state store (node:sqlite). Tables (all times ISO-8601 UTC text):
+ *
+ * - `run`: one row per run of a schedule: trigger, slot served, start/finish, result and reason,
+ *   host and pid of the process that ran it.
+ * - `run_transfer`: one row per transfer of a run: site, destination, data types, result, reason,
+ *   error code, counts.
+ * - `schedule_state`: per schedule, the planned next slot and trigger, the failure streak, the last
+ *   slot served, the last failure notification, and the run lock (holder host/pid/run, heartbeat).
+ * - `scheduler_state`: the daemon's pid, host, state and heartbeat (one row).
+ *
+ * Migrations are numbered and recorded in `run_history_migration`, so the tables can share a file
+ * with the watermark and quarantine tables of the pull code without stepping on their versioning.
+ * WAL and a busy timeout let `sra-etl status` and `sra-etl run` read and lock while `serve` writes.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { DataType } from '../../src/config/config-types.ts';
+import type {
+  FinishTransferInput, LockHolder, LockOwner, LockResult, RunHistoryStore, RunRecord, RunResult, RunTrigger, ScheduleStateRecord,
+  SchedulerStateRecord, StartRunInput, TransferRunRecord,
+} from '../../src/scheduler/run-history.ts';
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE run (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     schedule TEXT NOT NULL,
+     trigger TEXT NOT NULL,
+     scheduled_for TEXT,
+     started_at TEXT NOT NULL,
+     finished_at TEXT,
+     result TEXT NOT NULL,
+     reason TEXT,
+     host TEXT NOT NULL,
+     pid INTEGER NOT NULL
+   );
+   CREATE INDEX run_by_schedule ON run (schedule, id);
+   CREATE INDEX run_running ON run (result) WHERE result = 'running';
+   CREATE TABLE run_transfer (
+     run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+     transfer_index INTEGER NOT NULL,
+     site TEXT NOT NULL,
+     destination TEXT NOT NULL,
+     data TEXT NOT NULL,
+     started_at TEXT,
+     finished_at TEXT,
+     result TEXT NOT NULL,
+     reason TEXT,
+     error_code TEXT,
+     detail TEXT,
+     sessions INTEGER NOT NULL DEFAULT 0,
+     files INTEGER NOT NULL DEFAULT 0,
+     bytes INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (run_id, transfer_index)
+   );
+   CREATE TABLE schedule_state (
+     schedule TEXT PRIMARY KEY,
+     next_run_at TEXT,
+     next_trigger TEXT,
+     timing TEXT,
+     consecutive_failures INTEGER NOT NULL DEFAULT 0,
+     last_slot_at TEXT,
+     notified_at TEXT,
+     notified_reason TEXT,
+     lock_host TEXT,
+     lock_pid INTEGER,
+     lock_run_id INTEGER,
+     lock_since TEXT,
+     lock_heartbeat_at TEXT
+   );
+   CREATE TABLE scheduler_state (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     host TEXT NOT NULL,
+     pid INTEGER NOT NULL,
+     state TEXT NOT NULL,
+     started_at TEXT NOT NULL,
+     heartbeat_at TEXT NOT NULL,
+     stopped_at TEXT,
+     config_path TEXT NOT NULL
+   );`,
+];
+
+type Row = Record<string, string | number | null>;
+
+const text = (value: unknown): string | undefined => (value === null || value === undefined ? undefined : String(value));
+
+export class SqliteRunHistory implements RunHistoryStore {
+  readonly #db: DatabaseSync;
+
+  /** Opens (creating file and folders when missing) and migrates the state database at `path`. */
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.#db = new DatabaseSync(path);
+    this.#db.exec('PRAGMA busy_timeout = 10000');
+    this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db.exec('PRAGMA synchronous = NORMAL');
+    this.#db.exec('PRAGMA foreign_keys = ON');
+    this.#migrate();
+  }
+
+  #migrate(): void {
+    this.#db.exec('CREATE TABLE IF NOT EXISTS run_history_migration (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    this.#transaction(() => {
+      const row = this.#db.prepare('SELECT COALESCE(MAX(version), 0) AS version FROM run_history_migration').get() as { version: number };
+      for (let version = row.version + 1; version <= MIGRATIONS.length; version++) {
+        this.#db.exec(MIGRATIONS[version - 1] as string);
+        this.#db.prepare('INSERT INTO run_history_migration (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
+      }
+    });
+  }
+
+  /** BEGIN IMMEDIATE: takes the write lock up front, so read-then-write (the run lock) is atomic across processes. */
+  #transaction<T>(body: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = body();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  #ensureSchedule(schedule: string): void {
+    this.#db.prepare('INSERT INTO schedule_state (schedule) VALUES (?) ON CONFLICT (schedule) DO NOTHING').run(schedule);
+  }
+
+  tryLock(schedule: string, owner: LockOwner, now: string, staleAfterMs: number, isAlive: (pid: number) => boolean): LockResult {
+    return this.#transaction(() => {
+      this.#ensureSchedule(schedule);
+      const holder = this.lockHolder(schedule);
+      if (holder) {
+        // On this host the holder's pid decides (a process with a blocked event loop is still
+        // running its batch); a holder on another host is judged by its heartbeat.
+        const sameHost = holder.host === owner.host;
+        const sameProcess = sameHost && holder.pid === owner.pid;
+        const gone = sameHost ? !isAlive(holder.pid) : Date.parse(now) - Date.parse(holder.heartbeatAt) > staleAfterMs;
+        if (sameProcess || !gone) return { acquired: false, holder };
+      }
+      this.#db
+        .prepare('UPDATE schedule_state SET lock_host = ?, lock_pid = ?, lock_run_id = ?, lock_since = ?, lock_heartbeat_at = ? WHERE schedule = ?')
+        .run(owner.host, owner.pid, owner.runId ?? null, now, now, schedule);
+      return { acquired: true };
+    });
+  }
+
+  heartbeatLock(schedule: string, owner: LockOwner, now: string): void {
+    this.#db
+      .prepare('UPDATE schedule_state SET lock_heartbeat_at = ?, lock_run_id = COALESCE(?, lock_run_id) WHERE schedule = ? AND lock_host = ? AND lock_pid = ?')
+      .run(now, owner.runId ?? null, schedule, owner.host, owner.pid);
+  }
+
+  unlock(schedule: string, owner: LockOwner): void {
+    this.#db
+      .prepare('UPDATE schedule_state SET lock_host = NULL, lock_pid = NULL, lock_run_id = NULL, lock_since = NULL, lock_heartbeat_at = NULL WHERE schedule = ? AND lock_host = ? AND lock_pid = ?')
+      .run(schedule, owner.host, owner.pid);
+  }
+
+  lockHolder(schedule: string): LockHolder | undefined {
+    const row = this.#db.prepare('SELECT lock_host, lock_pid, lock_run_id, lock_since, lock_heartbeat_at FROM schedule_state WHERE schedule = ?').get(schedule) as Row | undefined;
+    if (!row || row.lock_host === null || row.lock_pid === null) return undefined;
+    return {
+      host: String(row.lock_host),
+      pid: Number(row.lock_pid),
+      runId: row.lock_run_id === null ? undefined : Number(row.lock_run_id),
+      since: String(row.lock_since),
+      heartbeatAt: String(row.lock_heartbeat_at),
+    };
+  }
+
+  startRun(input: StartRunInput): number {
+    return this.#transaction(() => {
+      const result = this.#db
+        .prepare("INSERT INTO run (schedule, trigger, scheduled_for, started_at, result, host, pid) VALUES (?, ?, ?, ?, 'running', ?, ?)")
+        .run(input.schedule, input.trigger, input.scheduledFor ?? null, input.startedAt, input.host, input.pid);
+      const runId = Number(result.lastInsertRowid);
+      const insert = this.#db.prepare("INSERT INTO run_transfer (run_id, transfer_index, site, destination, data, result) VALUES (?, ?, ?, ?, ?, 'running')");
+      for (const transfer of input.transfers) insert.run(runId, transfer.index, transfer.site, transfer.destination, transfer.data.join(','));
+      return runId;
+    });
+  }
+
+  finishTransfer(input: FinishTransferInput): void {
+    this.#db
+      .prepare(
+        `UPDATE run_transfer SET started_at = ?, finished_at = ?, result = ?, reason = ?, error_code = ?, detail = ?, sessions = ?, files = ?, bytes = ?
+         WHERE run_id = ? AND transfer_index = ?`,
+      )
+      .run(
+        input.startedAt, input.finishedAt, input.result, input.reason ?? null, input.errorCode ?? null, input.detail ?? null,
+        input.sessions ?? 0, input.files ?? 0, input.bytes ?? 0, input.runId, input.index,
+      );
+  }
+
+  finishRun(runId: number, result: Exclude<RunResult, 'running'>, finishedAt: string, reason?: string): void {
+    this.#transaction(() => {
+      this.#db.prepare('UPDATE run SET result = ?, finished_at = ?, reason = ? WHERE id = ?').run(result, finishedAt, reason ?? null, runId);
+      // Transfers that never reported (the run was cancelled or its process died) share the run's fate.
+      this.#db
+        .prepare("UPDATE run_transfer SET result = ?, finished_at = ?, reason = COALESCE(reason, ?) WHERE run_id = ? AND result = 'running'")
+        .run(result, finishedAt, reason ?? null, runId);
+    });
+  }
+
+  #transfers(runId: number): TransferRunRecord[] {
+    const rows = this.#db.prepare('SELECT * FROM run_transfer WHERE run_id = ? ORDER BY transfer_index').all(runId) as Row[];
+    return rows.map((row) => ({
+      index: Number(row.transfer_index),
+      site: String(row.site),
+      destination: String(row.destination),
+      data: String(row.data).split(',').filter(Boolean) as DataType[],
+      startedAt: text(row.started_at),
+      finishedAt: text(row.finished_at),
+      result: String(row.result) as RunResult,
+      reason: text(row.reason),
+      errorCode: text(row.error_code),
+      detail: text(row.detail),
+      sessions: Number(row.sessions),
+      files: Number(row.files),
+      bytes: Number(row.bytes),
+    }));
+  }
+
+  #run(row: Row): RunRecord {
+    return {
+      id: Number(row.id),
+      schedule: String(row.schedule),
+      trigger: String(row.trigger) as RunTrigger,
+      scheduledFor: text(row.scheduled_for),
+      startedAt: String(row.started_at),
+      finishedAt: text(row.finished_at),
+      result: String(row.result) as RunResult,
+      reason: text(row.reason),
+      host: String(row.host),
+      pid: Number(row.pid),
+      transfers: this.#transfers(Number(row.id)),
+    };
+  }
+
+  run(runId: number): RunRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM run WHERE id = ?').get(runId) as Row | undefined;
+    return row ? this.#run(row) : undefined;
+  }
+
+  recentRuns(schedule: string, limit: number): RunRecord[] {
+    return (this.#db.prepare('SELECT * FROM run WHERE schedule = ? ORDER BY id DESC LIMIT ?').all(schedule, limit) as Row[]).map((row) => this.#run(row));
+  }
+
+  lastFinishedRun(schedule: string): RunRecord | undefined {
+    const row = this.#db.prepare("SELECT * FROM run WHERE schedule = ? AND result <> 'running' ORDER BY id DESC LIMIT 1").get(schedule) as Row | undefined;
+    return row ? this.#run(row) : undefined;
+  }
+
+  lastSuccessfulRun(schedule: string): RunRecord | undefined {
+    const row = this.#db.prepare("SELECT * FROM run WHERE schedule = ? AND result = 'succeeded' ORDER BY id DESC LIMIT 1").get(schedule) as Row | undefined;
+    return row ? this.#run(row) : undefined;
+  }
+
+  runningRuns(): RunRecord[] {
+    return (this.#db.prepare("SELECT * FROM run WHERE result = 'running' ORDER BY id").all() as Row[]).map((row) => this.#run(row));
+  }
+
+  scheduleState(schedule: string): ScheduleStateRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM schedule_state WHERE schedule = ?').get(schedule) as Row | undefined;
+    if (!row) return undefined;
+    return {
+      schedule,
+      nextRunAt: text(row.next_run_at),
+      nextTrigger: text(row.next_trigger) as RunTrigger | undefined,
+      timing: text(row.timing),
+      consecutiveFailures: Number(row.consecutive_failures),
+      lastSlotAt: text(row.last_slot_at),
+      notifiedAt: text(row.notified_at),
+      notifiedReason: text(row.notified_reason),
+    };
+  }
+
+  saveScheduleState(state: ScheduleStateRecord): void {
+    this.#transaction(() => {
+      this.#ensureSchedule(state.schedule);
+      this.#db
+        .prepare(
+          `UPDATE schedule_state SET next_run_at = ?, next_trigger = ?, timing = ?, consecutive_failures = ?, last_slot_at = ?, notified_at = ?, notified_reason = ?
+           WHERE schedule = ?`,
+        )
+        .run(
+          state.nextRunAt ?? null, state.nextTrigger ?? null, state.timing ?? null, state.consecutiveFailures, state.lastSlotAt ?? null,
+          state.notifiedAt ?? null, state.notifiedReason ?? null, state.schedule,
+        );
+    });
+  }
+
+  schedulerState(): SchedulerStateRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM scheduler_state WHERE id = 1').get() as Row | undefined;
+    if (!row) return undefined;
+    return {
+      host: String(row.host),
+      pid: Number(row.pid),
+      state: String(row.state) as SchedulerStateRecord['state'],
+      startedAt: String(row.started_at),
+      heartbeatAt: String(row.heartbeat_at),
+      stoppedAt: text(row.stopped_at),
+      configPath: String(row.config_path),
+    };
+  }
+
+  saveSchedulerState(state: SchedulerStateRecord): void {
+    this.#db
+      .prepare(
+        `INSERT INTO scheduler_state (id, host, pid, state, started_at, heartbeat_at, stopped_at, config_path) VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, state = excluded.state, started_at = excluded.started_at,
+           heartbeat_at = excluded.heartbeat_at, stopped_at = excluded.stopped_at, config_path = excluded.config_path`,
+      )
+      .run(state.host, state.pid, state.state, state.startedAt, state.heartbeatAt, state.stoppedAt ?? null, state.configPath);
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
