@@ -281,14 +281,15 @@ export class SqliteRunHistory implements RunHistoryStore {
     this.#transaction(() => {
       this.#ensureSchedule(state.schedule);
       this.#db
-        .prepare(
-          `UPDATE schedule_state SET next_run_at = ?, next_trigger = ?, timing = ?, consecutive_failures = ?, last_slot_at = ?, notified_at = ?, notified_reason = ?
-           WHERE schedule = ?`,
-        )
-        .run(
-          state.nextRunAt ?? null, state.nextTrigger ?? null, state.timing ?? null, state.consecutiveFailures, state.lastSlotAt ?? null,
-          state.notifiedAt ?? null, state.notifiedReason ?? null, state.schedule,
-        );
+        .prepare('UPDATE schedule_state SET next_run_at = ?, next_trigger = ?, timing = ?, consecutive_failures = ?, last_slot_at = ? WHERE schedule = ?')
+        .run(state.nextRunAt ?? null, state.nextTrigger ?? null, state.timing ?? null, state.consecutiveFailures, state.lastSlotAt ?? null, state.schedule);
+    });
+  }
+
+  recordNotification(schedule: string, notifiedAt: string | undefined, notifiedReason: string | undefined): void {
+    this.#transaction(() => {
+      this.#ensureSchedule(schedule);
+      this.#db.prepare('UPDATE schedule_state SET notified_at = ?, notified_reason = ? WHERE schedule = ?').run(notifiedAt ?? null, notifiedReason ?? null, schedule);
     });
   }
 

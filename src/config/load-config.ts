@@ -14,7 +14,7 @@ import type {
 } from './config-types.ts';
 import { FILE_ONLY_DATA_TYPES } from './config-types.ts';
 import { schemaProblems, didYouMean } from './schema-errors.ts';
-import { isInlineSecret, resolveSecret, Secret, type SecretRef } from './secret.ts';
+import { describeSecretRef, isInlineSecret, resolveSecret, Secret, type SecretRef } from './secret.ts';
 import { cronProblem, isValidTimezone, MAX_PERIOD_MINUTES, MIN_PERIOD_MINUTES, parsePeriodMinutes, parseTimeOfDay, type ScheduleTiming } from './timing.ts';
 import { YamlLocator, type KeyPath } from './yaml-locator.ts';
 
@@ -128,7 +128,7 @@ function build(raw: Raw, path: string, problems: Problems, options: LoadConfigOp
   const secret = (ref: SecretRef | undefined, key: KeyPath): Secret | undefined => {
     if (ref === undefined) return undefined;
     if (isInlineSecret(ref)) problems.warn(key, 'secret written inline; prefer { env: NAME } or { file: path } so the file can be shared and committed');
-    if (options.resolveSecrets === false) return new Secret('', 'not resolved');
+    if (options.resolveSecrets === false) return new Secret('', `${describeSecretRef(ref)} (not read)`);
     try {
       return resolveSecret(ref, directory, options.env);
     } catch (error) {
@@ -230,6 +230,9 @@ function build(raw: Raw, path: string, problems: Problems, options: LoadConfigOp
         if (fileOnly.length > 0) {
           problems.error([...tKey, 'data'], `${fileOnly.join(', ')} can only go to a file destination ("${destination}" is ${target.type}); as in the guide, send them to a destination of type: file in a transfer of their own`);
         }
+      }
+      if (data.includes('sms-recordings') && sites.get(site)?.product === 'pra') {
+        problems.warn([...tKey, 'data'], `sms-recordings (Show My Screen) exist in Remote Support only; site "${site}" is pra, so there will be none`);
       }
       usedSites.add(site);
       usedDestinations.add(destination);

@@ -38,6 +38,12 @@ export class Secret {
   }
 }
 
+/** Where a reference points, safe to print: `env NAME`, `file /path`, `inline`. */
+export function describeSecretRef(ref: SecretRef): string {
+  if (typeof ref === 'string') return 'inline';
+  return 'env' in ref ? `env ${ref.env}` : `file ${ref.file}`;
+}
+
 export function isInlineSecret(ref: SecretRef): ref is string {
   return typeof ref === 'string';
 }

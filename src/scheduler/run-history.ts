@@ -142,7 +142,10 @@ export interface RunHistoryStore {
   runningRuns(): RunRecord[];
 
   scheduleState(schedule: string): ScheduleStateRecord | undefined;
+  /** Saves the plan fields (everything but the notification fields). */
   saveScheduleState(state: ScheduleStateRecord): void;
+  /** Records the last failure notification sent (undefined clears it, after a recovery). */
+  recordNotification(schedule: string, notifiedAt: string | undefined, notifiedReason: string | undefined): void;
 
   schedulerState(): SchedulerStateRecord | undefined;
   saveSchedulerState(state: SchedulerStateRecord): void;

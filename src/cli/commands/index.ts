@@ -3,8 +3,13 @@
  * `register*` function that adds itself (with its own --help text) to the program.
  */
 import type { Command } from 'commander';
+import { registerConfig } from './config.ts';
+import { registerNotify } from './notify.ts';
+import { registerRun } from './run.ts';
+import { registerServe } from './serve.ts';
 import { registerSimulate } from './simulate.ts';
+import { registerStatus } from './status.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [registerSimulate];
+export const commands: readonly RegisterCommand[] = [registerRun, registerServe, registerStatus, registerConfig, registerNotify, registerSimulate];

@@ -1,0 +1,93 @@
+/**
+ * `sra-etl serve`: the scheduler daemon (the old client's scheduler service). Runs every enabled
+ * schedule on its period, never two runs of one schedule at once, catches up a run missed while it
+ * was down, retries failures with backoff, mails failures, removes old log files. SIGTERM or SIGINT
+ * stops it: running transfers roll back their open batch, and the process exits within
+ * `--shutdown-timeout` seconds whatever happens (a second signal exits at once).
+ */
+import type { Command } from 'commander';
+import { ConfigError, EtlError } from '../../errors.ts';
+import { Scheduler } from '../../scheduler/scheduler.ts';
+import { CONFIG_OPTION, createConfiguredLogger, HOST, loadConfigFrom, openRunHistory, runNotifierFor } from '../runtime.ts';
+import { defaultTransferRunner } from '../transfer-runner.ts';
+import type { TransferRunnerFactory } from './run.ts';
+
+export interface ServeOptions {
+  readonly config?: string;
+  /** Seconds to wait for running transfers after SIGTERM/SIGINT. Default 30. */
+  readonly shutdownTimeoutSeconds?: number;
+  readonly runnerFactory?: TransferRunnerFactory;
+}
+
+const LOG_SWEEP_MS = 6 * 3_600_000;
+
+/** Runs the daemon until a signal; resolves with the exit code (0 clean stop, 1 runs had to be abandoned). */
+export async function serveDaemon(options: ServeOptions): Promise<number> {
+  const config = loadConfigFrom(options.config);
+  const logs = await createConfiguredLogger(config, { bindings: { command: 'serve' } });
+  const { logger } = logs;
+  const store = await openRunHistory(config);
+  const notifier = runNotifierFor(config, store, logger);
+  const timeoutMs = (options.shutdownTimeoutSeconds ?? 30) * 1000;
+  let sweep: NodeJS.Timeout | undefined;
+  try {
+    const runner = await (options.runnerFactory ?? defaultTransferRunner)(config, logger);
+    const scheduler = new Scheduler({ config, store, runner, logger, host: HOST, pid: process.pid, onFinished: notifier?.hook });
+    const removeOld = async () => {
+      const removed = await logs.removeOldFiles();
+      if (removed.length > 0) logger.info({ removed, olderThanDays: config.logs.deleteAfterDays }, 'old log files deleted');
+    };
+    await removeOld();
+    sweep = setInterval(() => void removeOld().catch((error: unknown) => logger.warn({ reason: String(error) }, 'cannot delete old log files')), LOG_SWEEP_MS);
+    sweep.unref();
+    const stopped = new Promise<NodeJS.Signals>((resolve) => {
+      const onSignal = (signal: NodeJS.Signals) => {
+        process.removeListener('SIGTERM', onSignal);
+        process.removeListener('SIGINT', onSignal);
+        process.once('SIGTERM', () => process.exit(130));
+        process.once('SIGINT', () => process.exit(130));
+        resolve(signal);
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+    });
+    const plans = scheduler.start();
+    logger.info({ config: config.path, state: config.state.path, schedules: plans.length, logs: logs.directory ?? null }, 'scheduler started');
+    const signal = await stopped;
+    logger.warn({ signal, timeoutMs }, 'stop requested: cancelling running transfers');
+    const report = await scheduler.stop(new EtlError(`stopped by ${signal}`, 'aborted', 'scheduling'), timeoutMs);
+    logger.info({ forced: report.forced }, 'scheduler stopped');
+    return report.forced.length > 0 ? 1 : 0;
+  } finally {
+    clearInterval(sweep);
+    notifier?.close();
+    store.close();
+    await logs.close();
+  }
+}
+
+function seconds(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new ConfigError(`--shutdown-timeout ${JSON.stringify(value)}: expected whole seconds >= 1`, { code: 'usage' });
+  return Number(value);
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the scheduler daemon: every enabled schedule on its period, until SIGTERM or SIGINT.')
+    .option(...CONFIG_OPTION)
+    .option('--shutdown-timeout <seconds>', 'on SIGTERM/SIGINT, how long running transfers get to roll back and stop', '30')
+    .addHelpText('after', `
+Never two runs of one schedule at once (a manual \`sra-etl run\` included); a run missed while the
+daemon was down is caught up once at start; failed runs are retried with backoff (1, 2, 4 … min).
+Logs go to the console and to rotating files (logs.directory). See \`sra-etl status\`.
+
+Examples:
+  $ sra-etl serve --config /etc/sra-etl/sra-etl.yaml
+  $ systemctl start sra-etl     # ExecStart=/usr/bin/env sra-etl serve --config /etc/sra-etl/sra-etl.yaml`)
+    .action(async (flags: { config?: string; shutdownTimeout: string }) => {
+      const code = await serveDaemon({ config: flags.config, shutdownTimeoutSeconds: seconds(flags.shutdownTimeout) });
+      // Whatever a transfer that ignored cancellation still holds open, the daemon exits now.
+      process.exit(code);
+    });
+}
