@@ -51,7 +51,7 @@ export function failureMail(run: RunRecord, schedule: ScheduleConfig, streak: nu
   return {
     subject: `[sra-etl] ${schedule.name} failed on ${host}: ${short}`,
     text: [
-      `The schedule "${schedule.name}" (${describeTiming(schedule.timing)}) failed${streak > 1 ? ` (${streak} failed runs in a row)` : ''}.`,
+      `The schedule "${schedule.name}" (${schedule.timing.kind === 'every' ? 'every ' : ''}${describeTiming(schedule.timing)}) failed${streak > 1 ? ` (${streak} failed runs in a row)` : ''}.`,
       '',
       `Run:      #${run.id} (${run.trigger}${run.scheduledFor ? `, for ${run.scheduledFor}` : ''})`,
       `Started:  ${run.startedAt}`,

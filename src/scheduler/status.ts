@@ -75,7 +75,7 @@ export function buildStatus(config: EtlConfig, store: RunHistoryStore | undefine
         nextRun = { at: state.nextRunAt, trigger: state.nextTrigger ?? 'scheduled', planned: true, overdue: Date.parse(state.nextRunAt) < options.now.getTime() };
       } else {
         const at = slotAfter(schedule.timing, state?.lastSlotAt ? new Date(state.lastSlotAt) : undefined, options.now);
-        nextRun = { at: at.toISOString(), trigger: 'scheduled', planned: false, overdue: at.getTime() < options.now.getTime() };
+        nextRun = { at: at.toISOString(), trigger: 'scheduled', planned: false, overdue: at.getTime() <= options.now.getTime() };
       }
     }
     return {

@@ -36,11 +36,12 @@ function nextCell(schedule: ScheduleStatus, report: StatusReport, now: Date): st
   if (!schedule.enabled) return 'disabled';
   const next = schedule.nextRun;
   if (!next) return '-';
-  const daemon = report.scheduler.state === 'running';
-  if (!daemon && !next.planned && !schedule.lastRun) return 'at once when serve starts';
-  if (next.overdue && !daemon) return `overdue since ${localDateTime(new Date(next.at))}: caught up when serve starts`;
-  if (next.overdue) return 'now';
-  return `${when(next.at, now)}${next.trigger === 'retry' ? ', retry' : ''}`;
+  const retry = next.trigger === 'retry' ? ', retry' : '';
+  if (report.scheduler.state !== 'running' && next.overdue) {
+    return next.planned ? `overdue since ${localDateTime(new Date(next.at))}: caught up when serve starts` : 'at once when serve starts';
+  }
+  if (next.overdue || Date.parse(next.at) <= now.getTime()) return `now${retry}`;
+  return `${when(next.at, now)}${retry}`;
 }
 
 function runLines(run: RunRecord, now: Date): string[] {
