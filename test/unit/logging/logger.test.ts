@@ -55,7 +55,7 @@ describe('logger', () => {
     handle.logger.info({ schedule: 'Sessions' }, 'not shown on the console');
     handle.logger.warn({ schedule: 'Sessions', runId: 3 }, 'run failed; will retry');
     await handle.close();
-    expect(consoleStream.text()).toMatch(/^\d\d:\d\d:\d\d WARN  run failed; will retry {2}schedule=Sessions runId=3\n$/);
+    expect(consoleStream.text()).toMatch(/^\d\d:\d\d:\d\d WARN {2}run failed; will retry {2}schedule=Sessions runId=3\n$/);
   });
 
   it('deletes log files older than N days (the guide\'s Log File Removal), only its own', async () => {
