@@ -3,6 +3,7 @@
  * only with --verbose, and an exit code that tells usage errors (2) from failed runs (1).
  */
 import { EtlError } from '../errors.ts';
+import { redactSecrets } from '../redaction.ts';
 
 export function formatFatal(error: unknown, verbose: boolean): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -17,7 +18,8 @@ export function formatFatal(error: unknown, verbose: boolean): string {
       if (current !== undefined) text += '\ncaused by:';
     }
   }
-  return text;
+  // Whatever a driver or library put into the message, configured secrets never reach the terminal.
+  return redactSecrets(text);
 }
 
 export function exitCodeFor(error: unknown): number {
