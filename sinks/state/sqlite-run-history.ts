@@ -33,7 +33,8 @@ const MIGRATIONS: readonly string[] = [
      result TEXT NOT NULL,
      reason TEXT,
      host TEXT NOT NULL,
-     pid INTEGER NOT NULL
+     pid INTEGER NOT NULL,
+     instance TEXT NOT NULL
    );
    CREATE INDEX run_by_schedule ON run (schedule, id);
    CREATE INDEX run_running ON run (result) WHERE result = 'running';
@@ -65,6 +66,7 @@ const MIGRATIONS: readonly string[] = [
      notified_reason TEXT,
      lock_host TEXT,
      lock_pid INTEGER,
+     lock_instance TEXT,
      lock_run_id INTEGER,
      lock_since TEXT,
      lock_heartbeat_at TEXT
@@ -73,6 +75,7 @@ const MIGRATIONS: readonly string[] = [
      id INTEGER PRIMARY KEY CHECK (id = 1),
      host TEXT NOT NULL,
      pid INTEGER NOT NULL,
+     instance TEXT NOT NULL,
      state TEXT NOT NULL,
      started_at TEXT NOT NULL,
      heartbeat_at TEXT NOT NULL,
@@ -127,43 +130,37 @@ export class SqliteRunHistory implements RunHistoryStore {
     this.#db.prepare('INSERT INTO schedule_state (schedule) VALUES (?) ON CONFLICT (schedule) DO NOTHING').run(schedule);
   }
 
-  tryLock(schedule: string, owner: LockOwner, now: string, staleAfterMs: number, isAlive: (pid: number) => boolean): LockResult {
+  tryLock(schedule: string, owner: LockOwner, now: string, isAlive: (holder: LockHolder) => boolean): LockResult {
     return this.#transaction(() => {
       this.#ensureSchedule(schedule);
       const holder = this.lockHolder(schedule);
-      if (holder) {
-        // On this host the holder's pid decides (a process with a blocked event loop is still
-        // running its batch); a holder on another host is judged by its heartbeat.
-        const sameHost = holder.host === owner.host;
-        const sameProcess = sameHost && holder.pid === owner.pid;
-        const gone = sameHost ? !isAlive(holder.pid) : Date.parse(now) - Date.parse(holder.heartbeatAt) > staleAfterMs;
-        if (sameProcess || !gone) return { acquired: false, holder };
-      }
+      if (holder && (holder.instance === owner.instance || isAlive(holder))) return { acquired: false, holder };
       this.#db
-        .prepare('UPDATE schedule_state SET lock_host = ?, lock_pid = ?, lock_run_id = ?, lock_since = ?, lock_heartbeat_at = ? WHERE schedule = ?')
-        .run(owner.host, owner.pid, owner.runId ?? null, now, now, schedule);
+        .prepare('UPDATE schedule_state SET lock_host = ?, lock_pid = ?, lock_instance = ?, lock_run_id = ?, lock_since = ?, lock_heartbeat_at = ? WHERE schedule = ?')
+        .run(owner.host, owner.pid, owner.instance, owner.runId ?? null, now, now, schedule);
       return { acquired: true };
     });
   }
 
   heartbeatLock(schedule: string, owner: LockOwner, now: string): void {
     this.#db
-      .prepare('UPDATE schedule_state SET lock_heartbeat_at = ?, lock_run_id = COALESCE(?, lock_run_id) WHERE schedule = ? AND lock_host = ? AND lock_pid = ?')
-      .run(now, owner.runId ?? null, schedule, owner.host, owner.pid);
+      .prepare('UPDATE schedule_state SET lock_heartbeat_at = ?, lock_run_id = COALESCE(?, lock_run_id) WHERE schedule = ? AND lock_instance = ?')
+      .run(now, owner.runId ?? null, schedule, owner.instance);
   }
 
   unlock(schedule: string, owner: LockOwner): void {
     this.#db
-      .prepare('UPDATE schedule_state SET lock_host = NULL, lock_pid = NULL, lock_run_id = NULL, lock_since = NULL, lock_heartbeat_at = NULL WHERE schedule = ? AND lock_host = ? AND lock_pid = ?')
-      .run(schedule, owner.host, owner.pid);
+      .prepare('UPDATE schedule_state SET lock_host = NULL, lock_pid = NULL, lock_instance = NULL, lock_run_id = NULL, lock_since = NULL, lock_heartbeat_at = NULL WHERE schedule = ? AND lock_instance = ?')
+      .run(schedule, owner.instance);
   }
 
   lockHolder(schedule: string): LockHolder | undefined {
-    const row = this.#db.prepare('SELECT lock_host, lock_pid, lock_run_id, lock_since, lock_heartbeat_at FROM schedule_state WHERE schedule = ?').get(schedule) as Row | undefined;
-    if (!row || row.lock_host === null || row.lock_pid === null) return undefined;
+    const row = this.#db.prepare('SELECT lock_host, lock_pid, lock_instance, lock_run_id, lock_since, lock_heartbeat_at FROM schedule_state WHERE schedule = ?').get(schedule) as Row | undefined;
+    if (!row || row.lock_host === null || row.lock_pid === null || row.lock_instance === null) return undefined;
     return {
       host: String(row.lock_host),
       pid: Number(row.lock_pid),
+      instance: String(row.lock_instance),
       runId: row.lock_run_id === null ? undefined : Number(row.lock_run_id),
       since: String(row.lock_since),
       heartbeatAt: String(row.lock_heartbeat_at),
@@ -173,8 +170,8 @@ export class SqliteRunHistory implements RunHistoryStore {
   startRun(input: StartRunInput): number {
     return this.#transaction(() => {
       const result = this.#db
-        .prepare("INSERT INTO run (schedule, trigger, scheduled_for, started_at, result, host, pid) VALUES (?, ?, ?, ?, 'running', ?, ?)")
-        .run(input.schedule, input.trigger, input.scheduledFor ?? null, input.startedAt, input.host, input.pid);
+        .prepare("INSERT INTO run (schedule, trigger, scheduled_for, started_at, result, host, pid, instance) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)")
+        .run(input.schedule, input.trigger, input.scheduledFor ?? null, input.startedAt, input.process.host, input.process.pid, input.process.instance);
       const runId = Number(result.lastInsertRowid);
       const insert = this.#db.prepare("INSERT INTO run_transfer (run_id, transfer_index, site, destination, data, result) VALUES (?, ?, ?, ?, ?, 'running')");
       for (const transfer of input.transfers) insert.run(runId, transfer.index, transfer.site, transfer.destination, transfer.data.join(','));
@@ -235,6 +232,7 @@ export class SqliteRunHistory implements RunHistoryStore {
       reason: text(row.reason),
       host: String(row.host),
       pid: Number(row.pid),
+      instance: String(row.instance),
       transfers: this.#transfers(Number(row.id)),
     };
   }
@@ -299,6 +297,7 @@ export class SqliteRunHistory implements RunHistoryStore {
     return {
       host: String(row.host),
       pid: Number(row.pid),
+      instance: String(row.instance),
       state: String(row.state) as SchedulerStateRecord['state'],
       startedAt: String(row.started_at),
       heartbeatAt: String(row.heartbeat_at),
@@ -310,11 +309,11 @@ export class SqliteRunHistory implements RunHistoryStore {
   saveSchedulerState(state: SchedulerStateRecord): void {
     this.#db
       .prepare(
-        `INSERT INTO scheduler_state (id, host, pid, state, started_at, heartbeat_at, stopped_at, config_path) VALUES (1, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, state = excluded.state, started_at = excluded.started_at,
+        `INSERT INTO scheduler_state (id, host, pid, instance, state, started_at, heartbeat_at, stopped_at, config_path) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, instance = excluded.instance, state = excluded.state, started_at = excluded.started_at,
            heartbeat_at = excluded.heartbeat_at, stopped_at = excluded.stopped_at, config_path = excluded.config_path`,
       )
-      .run(state.host, state.pid, state.state, state.startedAt, state.heartbeatAt, state.stoppedAt ?? null, state.configPath);
+      .run(state.host, state.pid, state.instance, state.state, state.startedAt, state.heartbeatAt, state.stoppedAt ?? null, state.configPath);
   }
 
   close(): void {

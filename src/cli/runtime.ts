@@ -4,7 +4,6 @@
  * loaded lazily so `--help` stays fast.
  */
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
 import type { EtlConfig } from '../config/config-types.ts';
 import { findConfigFile, loadConfig, type LoadConfigOptions } from '../config/load-config.ts';
 import { createLogger, type CreateLoggerOptions, type LoggerHandle } from '../logging/create-logger.ts';
@@ -13,6 +12,7 @@ import { createRunNotifier } from '../notify/run-notifier.ts';
 import type { RunHistoryStore, RunRecord } from '../scheduler/run-history.ts';
 import type { ScheduleConfig } from '../config/config-types.ts';
 import type { Logger } from '../stage.ts';
+import { THIS_PROCESS } from '../scheduler/process-identity.ts';
 
 /** The `--config` option every command shares. */
 export const CONFIG_OPTION = ['-c, --config <file>', 'configuration file (default: $SRA_ETL_CONFIG, else ./sra-etl.yaml)'] as const;
@@ -36,7 +36,8 @@ export function createConfiguredLogger(config: EtlConfig, options: CreateLoggerO
   return createLogger(config.logs, options);
 }
 
-export const HOST = hostname();
+/** This machine's name, as runs and mails show it. */
+export const HOST = THIS_PROCESS.host;
 
 /** The after-run hook that mails failures and recoveries, or undefined when notifications are off. */
 export function runNotifierFor(

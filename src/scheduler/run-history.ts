@@ -6,6 +6,7 @@
  * share.
  */
 import type { DataType } from '../config/config-types.ts';
+import type { ProcessIdentity } from './process-identity.ts';
 
 /** How a run ended. `interrupted`: its process died (crash, SIGKILL) and a later process noticed. */
 export type RunResult = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
@@ -46,8 +47,10 @@ export interface RunRecord {
   readonly finishedAt?: string;
   readonly result: RunResult;
   readonly reason?: string;
+  /** The process that ran it. */
   readonly host: string;
   readonly pid: number;
+  readonly instance: string;
   readonly transfers: readonly TransferRunRecord[];
 }
 
@@ -69,9 +72,7 @@ export interface ScheduleStateRecord {
 }
 
 /** Who holds a schedule's run lock. */
-export interface LockOwner {
-  readonly host: string;
-  readonly pid: number;
+export interface LockOwner extends ProcessIdentity {
   /** The run the lock was taken for, once known. */
   readonly runId?: number;
 }
@@ -83,9 +84,7 @@ export interface LockHolder extends LockOwner {
 
 export type LockResult = { readonly acquired: true } | { readonly acquired: false; readonly holder: LockHolder };
 
-export interface SchedulerStateRecord {
-  readonly host: string;
-  readonly pid: number;
+export interface SchedulerStateRecord extends ProcessIdentity {
   readonly state: 'running' | 'stopping' | 'stopped';
   readonly startedAt: string;
   readonly heartbeatAt: string;
@@ -98,8 +97,7 @@ export interface StartRunInput {
   readonly trigger: RunTrigger;
   readonly scheduledFor?: string;
   readonly startedAt: string;
-  readonly host: string;
-  readonly pid: number;
+  readonly process: ProcessIdentity;
   readonly transfers: readonly Pick<TransferRunRecord, 'index' | 'site' | 'destination' | 'data'>[];
 }
 
@@ -116,11 +114,10 @@ export interface FinishTransferInput extends Partial<TransferCounts> {
 
 export interface RunHistoryStore {
   /**
-   * Takes the schedule's run lock unless a live process holds it. A lock whose holder is gone (on
-   * this host: its pid no longer exists; on another host: no heartbeat for `staleAfterMs`) is taken
-   * over.
+   * Takes the schedule's run lock unless a live process holds it: a holder for which `isAlive`
+   * returns false (see isProcessAlive) is taken over. Atomic across processes.
    */
-  tryLock(schedule: string, owner: LockOwner, now: string, staleAfterMs: number, isAlive: (pid: number) => boolean): LockResult;
+  tryLock(schedule: string, owner: LockOwner, now: string, isAlive: (holder: LockHolder) => boolean): LockResult;
   /** Refreshes the lock's heartbeat (and records the run id). */
   heartbeatLock(schedule: string, owner: LockOwner, now: string): void;
   /** Releases the lock if `owner` holds it. */

@@ -15,21 +15,21 @@ import { silentProgress, type ProgressReporter } from '../progress/progress.ts';
 import type { Logger } from '../stage.ts';
 import type { LockHolder, LockOwner, RunHistoryStore, RunRecord, RunResult, RunTrigger } from './run-history.ts';
 import type { TransferRunner } from './transfer-runner.ts';
+import { isProcessAlive, processIsAlive, THIS_PROCESS, type ProcessIdentity } from './process-identity.ts';
 
 export interface RunDependencies {
   readonly config: EtlConfig;
   readonly store: RunHistoryStore;
   readonly runner: TransferRunner;
   readonly logger: Logger;
-  /** Lock owner identity. Default: os.hostname() and process.pid (set by the caller). */
-  readonly host: string;
-  readonly pid: number;
+  /** Who runs: lock owner and the run's host/pid. Default this process. */
+  readonly process?: ProcessIdentity;
   readonly now?: () => Date;
   /** A progress reporter per transfer. Default: silent. */
   readonly progressFor?: (schedule: ScheduleConfig, transfer: TransferConfig) => ProgressReporter;
   /** How often a running run refreshes its lock. Default 15 s. */
   readonly lockHeartbeatMs?: number;
-  /** A lock without heartbeat for this long is taken over. Default 2 min. */
+  /** A lock held from another host without heartbeat for this long is taken over. Default 2 min. */
   readonly lockStaleAfterMs?: number;
   /** Is a process on this host alive? Default: `process.kill(pid, 0)`. */
   readonly isAlive?: (pid: number) => boolean;
@@ -49,15 +49,6 @@ export type RunOutcome =
   | { readonly status: 'finished'; readonly run: RunRecord }
   | { readonly status: 'busy'; readonly holder: LockHolder };
 
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function transferLabel(transfer: TransferConfig): string {
   return `transfer ${transfer.index + 1} (${transfer.site} -> ${transfer.destination})`;
 }
@@ -70,8 +61,10 @@ export async function runScheduleOnce(schedule: ScheduleConfig, request: RunRequ
   const now = deps.now ?? (() => new Date());
   const iso = () => now().toISOString();
   const { store } = deps;
-  const owner: LockOwner = { host: deps.host, pid: deps.pid };
-  const lock = store.tryLock(schedule.name, owner, iso(), deps.lockStaleAfterMs ?? 120_000, deps.isAlive ?? processIsAlive);
+  const me = deps.process ?? THIS_PROCESS;
+  const owner: LockOwner = me;
+  const liveness = { me, isAlive: deps.isAlive ?? processIsAlive, now: now(), staleAfterMs: deps.lockStaleAfterMs ?? 120_000 };
+  const lock = store.tryLock(schedule.name, owner, iso(), (holder) => isProcessAlive(holder, holder.heartbeatAt, liveness));
   if (!lock.acquired) return { status: 'busy', holder: lock.holder };
 
   const runId = store.startRun({
@@ -79,8 +72,7 @@ export async function runScheduleOnce(schedule: ScheduleConfig, request: RunRequ
     trigger: request.trigger,
     scheduledFor: request.scheduledFor?.toISOString(),
     startedAt: iso(),
-    host: deps.host,
-    pid: deps.pid,
+    process: me,
     transfers: schedule.transfers,
   });
   const runOwner = { ...owner, runId };

@@ -20,7 +20,8 @@ import type { ScheduleConfig } from '../config/config-types.ts';
 import { describeTiming } from '../config/timing.ts';
 import { nextSlotAfterNow, slotAfter } from './next-run.ts';
 import { reapInterruptedRuns } from './reap.ts';
-import { processIsAlive, runScheduleOnce, type RunDependencies, type RunOutcome } from './run-schedule.ts';
+import { isProcessAlive, processIsAlive, THIS_PROCESS } from './process-identity.ts';
+import { runScheduleOnce, type RunDependencies, type RunOutcome } from './run-schedule.ts';
 import type { RunTrigger, ScheduleStateRecord } from './run-history.ts';
 
 export interface RetryPolicy {
@@ -74,6 +75,10 @@ export class Scheduler {
     this.#schedules = new Map(options.config.schedules.filter((s) => s.enabled).map((s) => [s.name, s]));
   }
 
+  get #me() {
+    return this.#options.process ?? THIS_PROCESS;
+  }
+
   #now(): Date {
     return this.#options.now?.() ?? new Date();
   }
@@ -97,18 +102,19 @@ export class Scheduler {
    * store, plans every enabled schedule (catching up slots missed while down) and starts ticking.
    */
   start(): Plan[] {
-    const { store, host, pid, logger } = this.#options;
+    const { store, logger } = this.#options;
+    const me = this.#me;
     const isAlive = this.#options.isAlive ?? processIsAlive;
     const now = this.#now();
     const other = store.schedulerState();
-    if (other && other.state !== 'stopped' && other.host === host && other.pid !== pid && isAlive(other.pid)) {
+    if (other && other.state !== 'stopped' && isProcessAlive(other, other.heartbeatAt, { me, isAlive, now, staleAfterMs: 60_000 }) && other.instance !== me.instance) {
       throw new EtlError(
-        `another sra-etl serve (pid ${other.pid}, started ${other.startedAt}) already uses the state store ${this.#options.config.state.path}; stop it first, or give this one its own state.path`,
+        `another sra-etl serve (pid ${other.pid} on ${other.host}, started ${other.startedAt}) already uses the state store ${this.#options.config.state.path}; stop it first, or give this one its own state.path`,
         'busy',
         'scheduling',
       );
     }
-    for (const run of reapInterruptedRuns(store, { host, isAlive, now })) {
+    for (const run of reapInterruptedRuns(store, { me, isAlive, now })) {
       logger.warn({ schedule: run.schedule, runId: run.id, pid: run.pid }, 'run left unfinished by a process that ended; marked interrupted');
     }
     this.#startedAt = now.toISOString();
@@ -161,8 +167,7 @@ export class Scheduler {
     if (!force && now.getTime() - this.#lastHeartbeat < (this.#options.heartbeatMs ?? 10_000)) return;
     this.#lastHeartbeat = now.getTime();
     this.#options.store.saveSchedulerState({
-      host: this.#options.host,
-      pid: this.#options.pid,
+      ...this.#me,
       state: this.#state === 'stopping' ? 'stopping' : this.#state === 'stopped' ? 'stopped' : 'running',
       startedAt: this.#startedAt,
       heartbeatAt: now.toISOString(),
@@ -263,7 +268,7 @@ export class Scheduler {
     if (timedOut) {
       for (const name of this.#inFlight.keys()) {
         const holder = store.lockHolder(name);
-        if (holder?.runId !== undefined && holder.pid === this.#options.pid && holder.host === this.#options.host) {
+        if (holder?.runId !== undefined && holder.instance === this.#me.instance) {
           store.finishRun(holder.runId, 'cancelled', this.#now().toISOString(), `did not stop within ${Math.round(timeoutMs / 1000)} s of the stop request; the open batch is rolled back by the destination when the process exits`);
           store.unlock(name, holder);
         }

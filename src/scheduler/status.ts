@@ -7,6 +7,7 @@ import type { EtlConfig } from '../config/config-types.ts';
 import { describeTiming } from '../config/timing.ts';
 import type { DataType } from '../config/config-types.ts';
 import { slotAfter } from './next-run.ts';
+import { isProcessAlive, processIsAlive, THIS_PROCESS, type ProcessIdentity } from './process-identity.ts';
 import type { RunHistoryStore, RunRecord, RunTrigger } from './run-history.ts';
 
 export interface SchedulerStatus {
@@ -43,8 +44,10 @@ export interface StatusReport {
 }
 
 export interface StatusOptions {
-  readonly host: string;
-  readonly isAlive: (pid: number) => boolean;
+  /** Default this process. */
+  readonly me?: ProcessIdentity;
+  /** Default `process.kill(pid, 0)`. */
+  readonly isAlive?: (pid: number) => boolean;
   readonly now: Date;
   /** A daemon on another host is considered gone after this long without heartbeat. Default 60 s. */
   readonly heartbeatStaleMs?: number;
@@ -55,9 +58,12 @@ function schedulerStatus(store: RunHistoryStore | undefined, options: StatusOpti
   if (!state) return { state: 'never' };
   const base = { pid: state.pid, host: state.host, startedAt: state.startedAt, heartbeatAt: state.heartbeatAt, stoppedAt: state.stoppedAt };
   if (state.state === 'stopped') return { state: 'stopped', ...base };
-  const alive = state.host === options.host
-    ? options.isAlive(state.pid)
-    : options.now.getTime() - Date.parse(state.heartbeatAt) < (options.heartbeatStaleMs ?? 60_000);
+  const alive = isProcessAlive(state, state.heartbeatAt, {
+    me: options.me ?? THIS_PROCESS,
+    isAlive: options.isAlive ?? processIsAlive,
+    now: options.now,
+    staleAfterMs: options.heartbeatStaleMs ?? 60_000,
+  });
   return { state: alive ? state.state : 'dead', ...base };
 }
 

@@ -45,17 +45,17 @@ schedules:
     { index: 0, site: 'support', destination: 'db', data: ['sessions' as const] },
     { index: 1, site: 'support', destination: 'files', data: ['sessions' as const, 'recordings' as const] },
   ];
-  const ok = store.startRun({ schedule: 'Sessions', trigger: 'scheduled', scheduledFor: minutesAgo(20), startedAt: minutesAgo(20), host: 'h', pid: 1, transfers });
+  const ok = store.startRun({ schedule: 'Sessions', trigger: 'scheduled', scheduledFor: minutesAgo(20), startedAt: minutesAgo(20), process: { host: 'h', pid: 1, instance: 'old' }, transfers });
   store.finishTransfer({ runId: ok, index: 0, startedAt: minutesAgo(20), finishedAt: minutesAgo(19), result: 'succeeded', sessions: 120, bytes: 3_500_000 });
   store.finishTransfer({ runId: ok, index: 1, startedAt: minutesAgo(20), finishedAt: minutesAgo(19), result: 'succeeded', sessions: 120, files: 37, bytes: 80_000_000 });
   store.finishRun(ok, 'succeeded', minutesAgo(19));
-  const bad = store.startRun({ schedule: 'Sessions', trigger: 'scheduled', scheduledFor: minutesAgo(5), startedAt: minutesAgo(5), host: 'h', pid: 1, transfers });
+  const bad = store.startRun({ schedule: 'Sessions', trigger: 'scheduled', scheduledFor: minutesAgo(5), startedAt: minutesAgo(5), process: { host: 'h', pid: 1, instance: 'old' }, transfers });
   store.finishTransfer({ runId: bad, index: 0, startedAt: minutesAgo(5), finishedAt: minutesAgo(4), result: 'failed', reason: 'cannot connect to support.example.com:443 (ECONNREFUSED)', errorCode: 'network' });
   store.finishTransfer({ runId: bad, index: 1, startedAt: minutesAgo(5), finishedAt: minutesAgo(4), result: 'failed', reason: 'cannot connect to support.example.com:443 (ECONNREFUSED)', errorCode: 'network' });
   store.finishRun(bad, 'failed', minutesAgo(4), 'transfer 1 (support -> db): cannot connect to support.example.com:443 (ECONNREFUSED); transfer 2 …');
   store.saveScheduleState({ schedule: 'Sessions', nextRunAt: minutesAhead(2), nextTrigger: 'retry', timing: '15 minutes', consecutiveFailures: 2, lastSlotAt: minutesAgo(5) });
   // a daemon that stopped cleanly
-  store.saveSchedulerState({ host: 'h', pid: 1, state: 'stopped', startedAt: minutesAgo(60), heartbeatAt: minutesAgo(1), stoppedAt: minutesAgo(1), configPath: config });
+  store.saveSchedulerState({ host: 'h', pid: 1, instance: 'old', state: 'stopped', startedAt: minutesAgo(60), heartbeatAt: minutesAgo(1), stoppedAt: minutesAgo(1), configPath: config });
   store.close();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,11 +9,11 @@ import { didYouMean } from '../../config/schema-errors.ts';
 import { ConfigError, EtlError } from '../../errors.ts';
 import { progressBoardFor } from '../../progress/progress-board.ts';
 import { reapInterruptedRuns } from '../../scheduler/reap.ts';
-import { processIsAlive, runScheduleOnce, type RunOutcome } from '../../scheduler/run-schedule.ts';
+import { runScheduleOnce, type RunOutcome } from '../../scheduler/run-schedule.ts';
 import type { TransferRunner } from '../../scheduler/transfer-runner.ts';
 import type { Logger } from '../../stage.ts';
 import { duration, localDateTime } from '../human-time.ts';
-import { CONFIG_OPTION, createConfiguredLogger, HOST, loadConfigFrom, openRunHistory, runNotifierFor } from '../runtime.ts';
+import { CONFIG_OPTION, createConfiguredLogger, loadConfigFrom, openRunHistory, runNotifierFor } from '../runtime.ts';
 import { defaultTransferRunner } from '../transfer-runner.ts';
 
 export type TransferRunnerFactory = (config: EtlConfig, logger: Logger) => Promise<TransferRunner>;
@@ -79,7 +79,7 @@ export async function runSchedulesNow(options: RunCommandOptions): Promise<numbe
   process.on('SIGTERM', onSignal);
   try {
     await logs.removeOldFiles();
-    for (const run of reapInterruptedRuns(store, { host: HOST, isAlive: processIsAlive, now: new Date() })) {
+    for (const run of reapInterruptedRuns(store, { now: new Date() })) {
       logger.warn({ schedule: run.schedule, runId: run.id }, 'run left unfinished by a process that ended; marked interrupted');
     }
     const runner = await (options.runnerFactory ?? defaultTransferRunner)(config, logger);
@@ -88,8 +88,6 @@ export async function runSchedulesNow(options: RunCommandOptions): Promise<numbe
       store,
       runner,
       logger,
-      host: HOST,
-      pid: process.pid,
       onFinished: notifier?.hook,
       progressFor: board ? (s, t) => board.reporter(`${s.name} #${t.index + 1} ${t.site} -> ${t.destination}`) : undefined,
     })));

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { ConfigError, EtlError } from '../../errors.ts';
 import { Scheduler } from '../../scheduler/scheduler.ts';
-import { CONFIG_OPTION, createConfiguredLogger, HOST, loadConfigFrom, openRunHistory, runNotifierFor } from '../runtime.ts';
+import { CONFIG_OPTION, createConfiguredLogger, loadConfigFrom, openRunHistory, runNotifierFor } from '../runtime.ts';
 import { defaultTransferRunner } from '../transfer-runner.ts';
 import type { TransferRunnerFactory } from './run.ts';
 
@@ -32,7 +32,7 @@ export async function serveDaemon(options: ServeOptions): Promise<number> {
   let sweep: NodeJS.Timeout | undefined;
   try {
     const runner = await (options.runnerFactory ?? defaultTransferRunner)(config, logger);
-    const scheduler = new Scheduler({ config, store, runner, logger, host: HOST, pid: process.pid, onFinished: notifier?.hook });
+    const scheduler = new Scheduler({ config, store, runner, logger, onFinished: notifier?.hook });
     const removeOld = async () => {
       const removed = await logs.removeOldFiles();
       if (removed.length > 0) logger.info({ removed, olderThanDays: config.logs.deleteAfterDays }, 'old log files deleted');

@@ -3,12 +3,11 @@
  * with result and reason, the run in progress and the next run. `--json` prints the same as data.
  */
 import type { Command } from 'commander';
-import { processIsAlive } from '../../scheduler/run-schedule.ts';
 import { reapInterruptedRuns } from '../../scheduler/reap.ts';
 import { buildStatus, type ScheduleStatus, type StatusReport } from '../../scheduler/status.ts';
 import type { RunRecord } from '../../scheduler/run-history.ts';
 import { duration, localDateTime, table, when } from '../human-time.ts';
-import { CONFIG_OPTION, HOST, loadConfigFrom, openExistingRunHistory } from '../runtime.ts';
+import { CONFIG_OPTION, loadConfigFrom, openExistingRunHistory } from '../runtime.ts';
 
 function schedulerLine(report: StatusReport, now: Date): string {
   const s = report.scheduler;
@@ -96,8 +95,8 @@ Examples:
       const store = await openExistingRunHistory(config);
       try {
         const now = new Date();
-        if (store) reapInterruptedRuns(store, { host: HOST, isAlive: processIsAlive, now });
-        const report = buildStatus(config, store, { host: HOST, isAlive: processIsAlive, now });
+        if (store) reapInterruptedRuns(store, { now });
+        const report = buildStatus(config, store, { now });
         process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, now));
       } finally {
         store?.close();

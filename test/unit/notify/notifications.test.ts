@@ -84,8 +84,7 @@ describe('notifications over SMTP (loopback server)', () => {
       config,
       store,
       logger: silentLogger,
-      host: 'test-host',
-      pid: process.pid,
+      process: { host: 'test-host', pid: process.pid, instance: 'notify-test' },
       runner: async () => {
         if (failure) throw failure;
         return { sessions: 4 };

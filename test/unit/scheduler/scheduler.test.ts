@@ -42,8 +42,8 @@ describe('Scheduler', () => {
     expect(h.runner.calls).toHaveLength(1);
     // A manual `sra-etl run` from another process finds the lock taken.
     const schedule = h.config.schedules[0]!;
-    const manual = await runScheduleOnce(schedule, { trigger: 'manual' }, { ...h.options(), pid: process.pid + 100_000 });
-    expect(manual).toMatchObject({ status: 'busy', holder: { pid: process.pid, host: 'test-host' } });
+    const manual = await runScheduleOnce(schedule, { trigger: 'manual' }, { ...h.options(), process: { host: 'test-host', pid: process.pid + 100_000, instance: 'manual-run' } });
+    expect(manual).toMatchObject({ status: 'busy', holder: { pid: process.pid, host: 'test-host', instance: 'harness-daemon' } });
     expect(h.runner.calls).toHaveLength(1);
     h.runner.succeedNext();
     await scheduler.idle();
@@ -55,8 +55,8 @@ describe('Scheduler', () => {
 
   it('skips a slot while another process runs the schedule', async () => {
     const h = (harness = schedulerHarness(QUARTERLY));
-    const other = { host: 'test-host', pid: process.pid + 200_000 };
-    expect(h.store.tryLock('Sessions', other, h.clock.now.toISOString(), minutes(2), () => true)).toEqual({ acquired: true });
+    const other = { host: 'test-host', pid: process.pid + 200_000, instance: 'other-process' };
+    expect(h.store.tryLock('Sessions', other, h.clock.now.toISOString(), () => true)).toEqual({ acquired: true });
     const scheduler = new Scheduler(h.options());
     scheduler.start();
     scheduler.tick();
@@ -149,14 +149,32 @@ describe('Scheduler', () => {
   it('marks runs left by a dead process as interrupted when it starts', async () => {
     const h = (harness = schedulerHarness(HOURLY));
     const deadPid = 4_000_000;
-    h.store.tryLock('Sessions', { host: 'test-host', pid: deadPid }, h.clock.now.toISOString(), minutes(2), () => true);
-    const runId = h.store.startRun({ schedule: 'Sessions', trigger: 'scheduled', startedAt: h.clock.now.toISOString(), host: 'test-host', pid: deadPid, transfers: h.config.schedules[0]!.transfers });
+    const dead = { host: 'test-host', pid: deadPid, instance: 'dead-process' };
+    h.store.tryLock('Sessions', dead, h.clock.now.toISOString(), () => true);
+    const runId = h.store.startRun({ schedule: 'Sessions', trigger: 'scheduled', startedAt: h.clock.now.toISOString(), process: dead, transfers: h.config.schedules[0]!.transfers });
     const scheduler = new Scheduler(h.options({ isAlive: (pid) => pid !== deadPid }));
     scheduler.start();
     expect(h.store.run(runId)).toMatchObject({ result: 'interrupted' });
     expect(h.store.run(runId)?.reason).toMatch(/pid 4000000 .* ended before the run finished/);
     expect(h.store.run(runId)?.transfers[0]?.result).toBe('interrupted');
     expect(h.store.lockHolder('Sessions')).toBeUndefined();
+    await scheduler.stop('test over', 1000);
+  });
+
+  it('takes over the lock of a dead process that had our host name and pid (a restarted container)', async () => {
+    const h = (harness = schedulerHarness(HOURLY));
+    const me = h.options().process!;
+    const previousLife = { ...me, instance: 'before-the-restart' };
+    h.store.tryLock('Sessions', previousLife, h.clock.now.toISOString(), () => true);
+    const runId = h.store.startRun({ schedule: 'Sessions', trigger: 'scheduled', startedAt: h.clock.now.toISOString(), process: previousLife, transfers: h.config.schedules[0]!.transfers });
+    h.store.saveSchedulerState({ ...previousLife, state: 'running', startedAt: h.clock.now.toISOString(), heartbeatAt: h.clock.now.toISOString(), configPath: h.config.path });
+    h.runner.auto = { outcome: {} };
+    const scheduler = new Scheduler(h.options()); // isAlive says every pid is alive: ours is
+    scheduler.start();
+    expect(h.store.run(runId)?.result).toBe('interrupted');
+    scheduler.tick();
+    await scheduler.idle();
+    expect(h.store.lastFinishedRun('Sessions')).toMatchObject({ result: 'succeeded', instance: me.instance });
     await scheduler.stop('test over', 1000);
   });
 
@@ -198,7 +216,7 @@ describe('Scheduler', () => {
 
   it('refuses to start beside a live daemon on the same state store', () => {
     const h = (harness = schedulerHarness(HOURLY));
-    h.store.saveSchedulerState({ host: 'test-host', pid: process.pid + 1, state: 'running', startedAt: h.clock.now.toISOString(), heartbeatAt: h.clock.now.toISOString(), configPath: h.config.path });
+    h.store.saveSchedulerState({ host: 'test-host', pid: process.pid + 1, instance: 'another-daemon', state: 'running', startedAt: h.clock.now.toISOString(), heartbeatAt: h.clock.now.toISOString(), configPath: h.config.path });
     expect(() => new Scheduler(h.options()).start()).toThrow(/another sra-etl serve \(pid \d+/);
     // …but takes over from a dead one
     expect(() => new Scheduler(h.options({ isAlive: () => false })).start()).not.toThrow();
