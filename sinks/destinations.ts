@@ -6,10 +6,15 @@
  */
 import { ConfigError } from '../src/errors.ts';
 import type { BundleSink, Logger } from '../src/stage.ts';
+import type { ArtifactFetcher } from './file/artifact-fetcher.ts';
 
 /** Options a destination may use; each destination documents the ones it reads. */
 export interface DestinationOptions {
   readonly logger?: Logger;
+  /** `--types`: data types to store (file destination: sessions, recordings, shell-recordings, sms-recordings, backups). */
+  readonly types?: readonly string[];
+  /** Downloads recordings and backups from the appliance (file destination). */
+  readonly fetcher?: ArtifactFetcher;
 }
 
 export interface DestinationFactory {
@@ -26,7 +31,19 @@ export interface DestinationFactory {
 }
 
 /** Every destination kind, most specific first. Add yours here (lazy-import the implementation). */
-export const destinationFactories: DestinationFactory[] = [];
+export const destinationFactories: DestinationFactory[] = [
+  {
+    name: 'file',
+    summary: 'a folder: one XML file per session, recordings and site backups (the guide\'s File System plugin)',
+    example: 'file:/srv/sra',
+    matches: (spec) => spec.startsWith('file:'),
+    redact: (spec) => spec,
+    async open(spec, options) {
+      const { openFileDestination } = await import('./file/file-destination.ts');
+      return openFileDestination(spec, options);
+    },
+  },
+];
 
 export function findDestination(spec: string): DestinationFactory {
   const factory = destinationFactories.find((candidate) => candidate.matches(spec));
