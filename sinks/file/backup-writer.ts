@@ -11,7 +11,7 @@ import { placeFile } from './conflict.ts';
 import type { ResolvedTypeSettings } from './file-sink-options.ts';
 import type { Manifest, ManifestEntry } from './manifest.ts';
 import { containedJoin, pathModule, type PathFlavor } from './path-safety.ts';
-import { relativeName } from './recording-downloader.ts';
+import { relativeName, transferFailure } from './recording-downloader.ts';
 import { backupValues } from './replacement-values.ts';
 import type { TempFiles } from './temp-files.ts';
 
@@ -46,11 +46,17 @@ export async function storeBackup(context: BackupContext): Promise<BackupOutcome
     return { outcome: 'skipped', path: finalPath, bytes: 0, removed: [] };
   }
   await mkdir(p.dirname(finalPath), { recursive: true });
-  const temp = await context.temps.writeStream(download.body, {
-    ...(download.contentLength === undefined ? {} : { expectedLength: download.contentLength }),
-    signal: context.signal,
-    what: `site backup of ${fetcher.host}`,
-  });
+  const what = `site backup of ${fetcher.host}`;
+  let temp;
+  try {
+    temp = await context.temps.writeStream(download.body, {
+      ...(download.contentLength === undefined ? {} : { expectedLength: download.contentLength }),
+      signal: context.signal,
+      what,
+    });
+  } catch (error) {
+    throw transferFailure(what, error, context.signal);
+  }
   const placed = await placeFile(temp.path, finalPath, settings.conflict);
   context.temps.release(temp.path);
   if (placed.outcome === 'skipped') return { outcome: 'skipped', path: placed.path, bytes: 0, removed: [] };

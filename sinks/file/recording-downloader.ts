@@ -82,6 +82,18 @@ export function relativeName(dir: string, file: string, flavor: PathFlavor): str
   return pathModule(flavor).relative(dir, file).split(pathModule(flavor).sep).join('/');
 }
 
+/**
+ * A failed transfer, said with what was being fetched and that nothing partial was kept. Errors of
+ * the destination (disk full) and cancellation pass through as they are.
+ */
+export function transferFailure(what: string, error: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted || (error instanceof EtlError && error.stage === 'sending')) return error;
+  const message = (error as Error).message;
+  if (error instanceof EtlError && /fetched again/.test(message)) return error;
+  const code = error instanceof EtlError ? error.code : 'network';
+  return new SourceError(`${what}: ${message}; nothing partial was kept, it will be fetched again on the next run`, code, { cause: error });
+}
+
 export async function downloadRecording(job: RecordingJob, context: RecordingContext): Promise<RecordingOutcome> {
   const { settings, manifest, flavor } = context;
   const p = pathModule(flavor);
@@ -122,9 +134,7 @@ export async function downloadRecording(job: RecordingJob, context: RecordingCon
       await manifest.record({ ...id, status: 'unavailable', message, attempts, at });
       return { outcome: 'unavailable', message, known: false };
     }
-    if (context.signal.aborted) throw error;
-    const code = error instanceof EtlError ? error.code : 'network';
-    throw new SourceError(`${what}: ${(error as Error).message}; it will be fetched again on the next run`, code, { cause: error });
+    throw transferFailure(what, error, context.signal);
   }
 
   const extension = extensionFor(download, 'flv');
@@ -136,11 +146,16 @@ export async function downloadRecording(job: RecordingJob, context: RecordingCon
   }
 
   await mkdir(p.dirname(finalPath), { recursive: true });
-  const temp = await context.temps.writeStream(download.body, {
-    ...(download.contentLength === undefined ? {} : { expectedLength: download.contentLength }),
-    signal: context.signal,
-    what,
-  });
+  let temp;
+  try {
+    temp = await context.temps.writeStream(download.body, {
+      ...(download.contentLength === undefined ? {} : { expectedLength: download.contentLength }),
+      signal: context.signal,
+      what,
+    });
+  } catch (error) {
+    throw transferFailure(what, error, context.signal);
+  }
   const placed = await placeFile(temp.path, finalPath, settings.conflict);
   context.temps.release(temp.path);
   if (placed.outcome === 'skipped') return { outcome: 'skipped', path: placed.path, bytes: 0 };

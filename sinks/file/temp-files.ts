@@ -28,10 +28,22 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Runs a file operation; its failure is the destination's (disk full, permissions), not the download's. */
+async function destinationIo<T>(file: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw new SinkWriteError(`cannot write ${file}: ${(error as Error).message}`, 'io', { cause: error, retriable: true });
+  }
+}
+
 export interface WrittenTemp {
   readonly path: string;
   readonly bytes: number;
 }
+
+/** Temp files of every TempFiles in this process: two sinks sharing a folder must not clean each other's. */
+const processOwned = new Set<string>();
 
 export class TempFiles {
   readonly dir: string;
@@ -48,12 +60,14 @@ export class TempFiles {
   #newPath(): string {
     const file = path.join(this.dir, `${HOST_TAG}-${process.pid}-${randomBytes(6).toString('hex')}.partial`);
     this.#owned.add(file);
+    processOwned.add(file);
     return file;
   }
 
   /** Forget a temp file that has been moved into place (or removed). */
   release(file: string): void {
     this.#owned.delete(file);
+    processOwned.delete(file);
   }
 
   /** Writes `data` to a new temporary file and fsyncs it. */
@@ -87,18 +101,19 @@ export class TempFiles {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       options.signal?.throwIfAborted();
-      handle = await open(file, 'wx');
+      const opened = await destinationIo(file, () => open(file, 'wx'));
+      handle = opened;
       for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
         const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         bytes += data.byteLength;
         // Position-less writes append; awaiting each keeps exactly one chunk in flight.
-        await handle.write(data);
+        await destinationIo(file, () => opened.write(data));
       }
       if (options.expectedLength !== undefined && bytes !== options.expectedLength) {
         throw new SourceError(`${options.what}: received ${bytes} bytes but the appliance announced ${options.expectedLength} (Content-Length); the download was cut short and will be fetched again`, 'network');
       }
-      await handle.sync();
-      await handle.close();
+      await destinationIo(file, () => opened.sync());
+      await opened.close();
       handle = undefined;
       return { path: file, bytes };
     } catch (error) {
@@ -138,7 +153,7 @@ export class TempFiles {
     const removed: string[] = [];
     for (const name of names) {
       const file = path.join(this.dir, name);
-      if (this.#owned.has(file)) continue;
+      if (processOwned.has(file)) continue;
       const match = TEMP_NAME.exec(name);
       let stale: boolean;
       if (match !== null && match[1] === HOST_TAG) {
