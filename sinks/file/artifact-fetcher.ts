@@ -20,7 +20,10 @@ export interface RecordingRequest {
 
 /** A response whose body has not been read yet. */
 export interface Download {
-  /** The bytes, streamed; the consumer reads it to the end or destroys it. */
+  /**
+   * The bytes, streamed; the sink is its only reader: it reads it to the end or destroys it, and
+   * may release each chunk's memory once the chunk is on disk. Do not tee it elsewhere.
+   */
   readonly body: Readable;
   /** Content-Length, when the appliance sent one: the download is complete only at exactly this many bytes. */
   readonly contentLength?: number;

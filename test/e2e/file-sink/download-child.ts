@@ -1,0 +1,49 @@
+/**
+ * Child process for the big-download test: stores the session recording of one session from an
+ * appliance at `--url` into `--dest` with the file sink, then prints one JSON line with its report
+ * and peak RSS. The parent kills it mid-download or measures it. It imports only what a download
+ * needs, so the RSS it reports is the sink's and not a test generator's.
+ */
+import { readFileSync } from 'node:fs';
+import { flushCompileCache } from 'node:module';
+import { parseArgs } from 'node:util';
+import { FileSink } from '../../../sinks/file/file-sink.ts';
+import type { SessionBundle, SessionRecord } from '../../../src/records.ts';
+import { silentLogger } from '../../../src/stage.ts';
+import { artifactFetcher } from '../../helpers/artifact-server.ts';
+
+const { values } = parseArgs({ options: { url: { type: 'string' }, dest: { type: 'string' }, lsid: { type: 'string' } } });
+if (values.url === undefined || values.dest === undefined || values.lsid === undefined) throw new Error('usage: download-child.ts --url URL --dest DIR --lsid LSID');
+
+const key = { host: 'support.example.com', lsid: values.lsid };
+const url = `https://${key.host}/session_download?lsid=l%3D${key.lsid}&dl_action=recording`;
+const session: SessionRecord = {
+  kind: 'session', key, product: 'pra', sessionType: 'support', lseq: 1, startTime: '2024-12-01T00:00:00Z', endTime: '2024-12-01T01:00:00Z', duration: '01:00:00',
+  externalKey: '', publicSiteId: null, publicSiteName: null, jumpGroupId: null, jumpGroupName: null, jumpGroupType: null, jumpointId: null, jumpointName: null,
+  fileTransferCount: 0, fileMoveCount: 0, fileDeleteCount: 0, primaryCustomerGsnumber: null, primaryCustomerName: null, primaryRepGsnumber: null, primaryRepId: null, primaryRepName: null,
+  chatViewUrl: null, chatDownloadUrl: null, recordingViewUrl: `${url}&view=1`, recordingDownloadUrl: url, commandShellRecordings: [], showMyScreenRecordings: [], extra: [],
+};
+const bundle: SessionBundle = { session, events: [], systemInformation: [], users: [], customers: [], teams: [], customAttributes: [], surveys: [], unknownElements: 0, xmlBytes: 0, origin: { source: 'test', index: 0 } };
+
+/**
+ * Peak RSS of this process. On Linux, VmHWM: getrusage's maxrss survives exec, so a child spawned
+ * from a big parent would report the parent's size; VmHWM belongs to this program alone.
+ */
+function peakRssBytes(): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb !== undefined) return Number(kb) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+const ctx = { signal: new AbortController().signal, logger: silentLogger };
+const sink = new FileSink({ root: values.dest, types: ['recordings'] }, { fetcher: artifactFetcher(values.url) });
+await sink.connect(ctx);
+flushCompileCache(); // so that even a run killed mid-download leaves the cache for the next
+process.stdout.write(`${JSON.stringify({ connected: true, maxRssAtStartBytes: peakRssBytes() })}\n`);
+await sink.writeBatch([bundle], ctx);
+await sink.close();
+process.stdout.write(`${JSON.stringify({ report: sink.report, maxRssBytes: peakRssBytes() })}\n`);
