@@ -52,3 +52,31 @@ describe('--to file:<dir>', () => {
     await sink.close();
   });
 });
+
+describe('the configuration file\'s file destination', () => {
+  it('maps folders, formats, conflict handling, retention and the backup password', async () => {
+    const { fileSinkSettingsFromConfig } = await import('../../../../sinks/file/file-sink-config.ts');
+    const { Secret } = await import('../../../../src/config/secret.ts');
+    const sub = (directory: string, fileNameFormat?: string) => ({ directory, conflictHandling: 'AppendNumber' as const, ...(fileNameFormat === undefined ? {} : { fileNameFormat }) });
+    const settings = fileSinkSettingsFromConfig(
+      { name: 'files', type: 'file', directory: '/srv/sra', sessions: sub('/srv/sra/xml', '%LSID%.xml'), recordings: { ...sub('/srv/sra'), conflictHandling: 'Skip' }, shellRecordings: sub('/srv/sra'), smsRecordings: sub('/srv/sra'), backups: { ...sub('/srv/backups'), retentionCount: 3 } },
+      ['sessions', 'backups'],
+      { backupPassword: new Secret('hunter2', 'inline') },
+    );
+    expect(settings).toEqual({
+      root: '/srv/sra',
+      types: ['sessions', 'backups'],
+      settings: {
+        sessions: { directory: '/srv/sra/xml', conflict: 'AppendNumber', format: '%LSID%.xml' },
+        recordings: { directory: '/srv/sra', conflict: 'Skip' },
+        'shell-recordings': { directory: '/srv/sra', conflict: 'AppendNumber' },
+        'sms-recordings': { directory: '/srv/sra', conflict: 'AppendNumber' },
+        backups: { directory: '/srv/backups', conflict: 'AppendNumber' },
+      },
+      backupRetention: 3,
+      backupPassword: 'hunter2',
+    });
+    const sink = new FileSink(settings);
+    expect(sink.settings.byType.get('sessions')?.directory).toBe('/srv/sra/xml');
+  });
+});
