@@ -1,0 +1,73 @@
+/**
+ * Start-tag attributes without saxes' per-tag dictionary. saxes (non-namespace mode) collects each
+ * attribute as a `{name, value}` object and then copies them into an `Object.create(null)`
+ * dictionary per tag; reading that back (and enumerating it to find unknown attributes) was the
+ * largest single cost of the parser. Instead, two reused arrays hold the current start tag's names
+ * and values, and lookups scan them (report elements carry 0 to 3 attributes).
+ *
+ * This replaces two internal methods of the saxes instance (`pushAttrib`, `processAttribs`, set per
+ * instance by its constructor in saxes 6). {@link collectAttributes} checks they exist and fails
+ * loudly otherwise, and a unit test pins the behaviour, so a saxes upgrade cannot silently break it.
+ * Well-formedness is unchanged: duplicate attributes are still an error.
+ */
+import type { SaxesParser } from 'saxes';
+
+/** The attributes of the start tag whose `opentag` event is being handled. Valid only during it. */
+export class TagAttributes {
+  readonly names: string[] = [];
+  readonly values: string[] = [];
+  count = 0;
+
+  get(name: string): string | undefined {
+    const names = this.names;
+    for (let i = 0; i < this.count; i++) {
+      if (names[i] === name) return this.values[i];
+    }
+    return undefined;
+  }
+
+  copyFrom(other: TagAttributes): void {
+    const count = other.count;
+    for (let i = 0; i < count; i++) {
+      this.names[i] = other.names[i] as string;
+      this.values[i] = other.values[i] as string;
+    }
+    this.count = count;
+  }
+}
+
+interface SaxesInternals {
+  pushAttrib?: unknown;
+  processAttribs?: unknown;
+  attribList?: unknown;
+  fail(message: string): unknown;
+}
+
+/**
+ * Makes `parser` deliver attributes through the returned view instead of `tag.attributes` (which
+ * stays empty). Call once, right after constructing the parser.
+ */
+export function collectAttributes(parser: SaxesParser<{ xmlns: false }>): TagAttributes {
+  const internals = parser as unknown as SaxesInternals;
+  if (typeof internals.pushAttrib !== 'function' || typeof internals.processAttribs !== 'function' || !Array.isArray(internals.attribList)) {
+    throw new Error('saxes internals changed (pushAttrib/processAttribs): stages/parsers/tag-attributes.ts must be updated for this saxes version');
+  }
+  const live = new TagAttributes();
+  const { names, values } = live;
+  let pending = 0;
+  internals.pushAttrib = (name: string, value: string): void => {
+    names[pending] = name;
+    values[pending] = value;
+    pending++;
+  };
+  internals.processAttribs = (): void => {
+    for (let i = 1; i < pending; i++) {
+      for (let j = 0; j < i; j++) {
+        if (names[i] === names[j]) internals.fail(`duplicate attribute: ${names[i]}.`);
+      }
+    }
+    live.count = pending;
+    pending = 0;
+  };
+  return live;
+}
