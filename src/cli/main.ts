@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { commands } from './commands/index.ts';
 import { exitCodeFor, formatFatal } from './fatal.ts';
+import { shutdownTelemetry, startTelemetry } from '../telemetry/sdk.ts';
 
 export function createProgram(): Command {
   const program = new Command('sra-etl')
@@ -22,6 +23,11 @@ export function createProgram(): Command {
 async function main(argv: readonly string[]): Promise<void> {
   const program = createProgram();
   program.exitOverride();
+  // OpenTelemetry starts only when OTEL_* variables ask for it (src/telemetry/settings.ts), and only
+  // for a command that runs: --help and --version never load the SDK.
+  program.hook('preAction', async () => {
+    await startTelemetry();
+  });
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
@@ -37,6 +43,8 @@ async function main(argv: readonly string[]): Promise<void> {
     const verbose = program.opts<{ verbose?: boolean }>().verbose === true || argv.includes('--verbose');
     process.stderr.write(formatFatal(error, verbose) + '\n');
     process.exitCode = exitCodeFor(error);
+  } finally {
+    await shutdownTelemetry(); // bounded: an unreachable collector cannot hold the exit up for long
   }
 }
 
