@@ -1,0 +1,6 @@
+import { it } from 'vitest';
+import { exportScenario } from './otlp-export.shared.ts';
+
+it('exports the span tree, events, failures and metrics over OTLP http/json to a loopback receiver', async () => {
+  await exportScenario('http/json');
+});
