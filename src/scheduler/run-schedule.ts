@@ -12,6 +12,9 @@ import { asEtlError } from '../errors.ts';
 import { redactSecrets } from '../redaction.ts';
 import type { EtlConfig, ScheduleConfig, TransferConfig } from '../config/config-types.ts';
 import { silentProgress, type ProgressReporter } from '../progress/progress.ts';
+import { ATTR, SPAN } from '../telemetry/attributes.ts';
+import { startRunTrace } from '../telemetry/run-trace.ts';
+import { withSpan } from '../telemetry/tracing.ts';
 import type { Logger } from '../stage.ts';
 import type { LockHolder, LockOwner, RunHistoryStore, RunRecord, RunResult, RunTrigger } from './run-history.ts';
 import type { TransferRunner } from './transfer-runner.ts';
@@ -80,6 +83,7 @@ export async function runScheduleOnce(schedule: ScheduleConfig, request: RunRequ
   const heartbeat = setInterval(() => store.heartbeatLock(schedule.name, runOwner, iso()), deps.lockHeartbeatMs ?? 15_000);
   heartbeat.unref();
   const logger = deps.logger.child({ schedule: schedule.name, runId });
+  const runTrace = startRunTrace({ [ATTR.schedule]: schedule.name, [ATTR.runId]: runId, [ATTR.trigger]: request.trigger });
   logger.info({ trigger: request.trigger, scheduledFor: request.scheduledFor?.toISOString(), transfers: schedule.transfers.length }, 'run started');
 
   const controller = new AbortController();
@@ -89,18 +93,19 @@ export async function runScheduleOnce(schedule: ScheduleConfig, request: RunRequ
 
   let result: Exclude<RunResult, 'running'>;
   let reason: string | undefined;
+  let errorType: string | undefined;
   try {
-    const outcomes = await Promise.all(schedule.transfers.map(async (transfer) => {
+    const outcomes = await runTrace.within(() => Promise.all(schedule.transfers.map(async (transfer) => {
       const startedAt = iso();
       const transferLogger = logger.child({ transfer: transfer.index + 1, site: transfer.site, destination: transfer.destination });
       const site = deps.config.sites.get(transfer.site);
       const destination = deps.config.destinations.get(transfer.destination);
       try {
         if (!site || !destination) throw new Error(`${transferLabel(transfer)}: site or destination missing from the configuration`);
-        const outcome = await deps.runner(
+        const outcome = await withSpan(SPAN.transfer, { [ATTR.site]: site.host, [ATTR.product]: site.product, [ATTR.destination]: transfer.destination, [ATTR.sinkType]: destination.type }, () => deps.runner(
           { schedule, transfer, site, destination, runId },
           { signal: controller.signal, logger: transferLogger, progress: deps.progressFor?.(schedule, transfer) ?? silentProgress },
-        );
+        ));
         controller.signal.throwIfAborted();
         store.finishTransfer({ runId, index: transfer.index, startedAt, finishedAt: iso(), result: 'succeeded', ...outcome });
         transferLogger.info({ sessions: outcome.sessions ?? 0, files: outcome.files ?? 0, bytes: outcome.bytes ?? 0, detail: outcome.detail }, 'transfer succeeded');
@@ -112,15 +117,16 @@ export async function runScheduleOnce(schedule: ScheduleConfig, request: RunRequ
         store.finishTransfer({ runId, index: transfer.index, startedAt, finishedAt: iso(), result: cancelled ? 'cancelled' : 'failed', reason: why, errorCode: cancelled ? 'aborted' : etl.code });
         if (cancelled) transferLogger.warn({ reason: why }, 'transfer cancelled');
         else transferLogger.error({ code: etl.code, reason: why }, 'transfer failed');
-        return { transfer, ok: false as const, cancelled, why };
+        return { transfer, ok: false as const, cancelled, why, code: cancelled ? 'aborted' : etl.code };
       }
-    }));
+    })));
     const failed = outcomes.filter((outcome) => !outcome.ok);
     if (controller.signal.aborted) {
       result = 'cancelled';
       reason = `stopped before finishing: ${reasonOf(controller.signal.reason)}; committed data is kept and the next run resumes from the watermark`;
     } else if (failed.length > 0) {
       result = 'failed';
+      errorType = failed.map((outcome) => (outcome.ok ? undefined : outcome.code)).find((code) => code !== undefined);
       reason = failed.map((outcome) => `${transferLabel(outcome.transfer)}: ${outcome.ok ? '' : outcome.why}`).join('; ');
     } else {
       result = 'succeeded';
@@ -134,12 +140,14 @@ export async function runScheduleOnce(schedule: ScheduleConfig, request: RunRequ
     } catch {
       // the store is unusable; the next process start marks the run interrupted
     }
+    runTrace.end({ result: 'failed', error });
     throw error;
   } finally {
     clearInterval(heartbeat);
     request.signal?.removeEventListener('abort', onAbort);
   }
   store.finishRun(runId, result, iso(), reason);
+  runTrace.end({ result, reason, errorType });
   store.unlock(schedule.name, runOwner);
   const run = store.run(runId) as RunRecord;
   if (result === 'succeeded') logger.info({ result }, 'run succeeded');

@@ -79,6 +79,10 @@ export const ATTR = {
   schedule: 'etl.schedule',
   /** Run history id. */
   runId: 'etl.run.id',
+  /** What started a scheduled run: `scheduled`, `catch-up`, `retry`, `manual`. */
+  trigger: 'etl.run.trigger',
+  /** How the run ended: `succeeded`, `failed`, `cancelled`. */
+  result: 'etl.run.result',
   /** The site host (`support.example.com`, `127.0.0.1:8940`). */
   site: 'etl.site',
   /** `rs` or `pra`. */

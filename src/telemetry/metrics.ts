@@ -6,7 +6,7 @@
  * | `etl.records`         | counter           | `{record}` | `etl.stage`, `etl.sink.type` (write)         |
  * | `etl.bytes`           | counter           | `By`       | `etl.stage`, `etl.sink.type` (write)         |
  * | `etl.batch.duration`  | histogram         | `s`        | `etl.sink.type`, `db.system.name`, `error.type` |
- * | `etl.run.duration`    | histogram         | `s`        | `etl.command`, `etl.schedule`, `error.type`  |
+ * | `etl.run.duration`    | histogram         | `s`        | `etl.run.result`, `etl.command`, `etl.schedule`, `etl.run.trigger`, `error.type` |
  * | `etl.watermark.lag`   | observable gauge  | `s`        | `etl.site`, `etl.product`, `etl.destination` |
  * | `etl.failures`        | counter           | `{failure}`| `error.type`, `etl.operation`                |
  *
