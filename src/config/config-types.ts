@@ -5,6 +5,7 @@
  * prose version.
  */
 import type { Product } from '../records.ts';
+import type { TelemetryConfig } from '../telemetry/settings.ts';
 import type { Secret } from './secret.ts';
 import type { ScheduleTiming } from './timing.ts';
 
@@ -154,6 +155,8 @@ export interface EtlConfig {
   readonly state: { readonly path: string };
   readonly logs: LogsConfig;
   readonly notifications?: NotificationsConfig;
+  /** OpenTelemetry switch and OTLP settings (src/telemetry/settings.ts); the OTEL_* variables win. */
+  readonly telemetry?: TelemetryConfig;
   readonly sites: ReadonlyMap<string, SiteConfig>;
   readonly destinations: ReadonlyMap<string, DestinationConfig>;
   /** In file order. */

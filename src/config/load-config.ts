@@ -13,6 +13,7 @@ import type {
   ConflictHandling, DataType, DestinationConfig, EtlConfig, FileDataTypeConfig, LogsConfig, NotificationsConfig, ScheduleConfig, SiteConfig,
 } from './config-types.ts';
 import { FILE_ONLY_DATA_TYPES } from './config-types.ts';
+import type { TelemetryConfig } from '../telemetry/settings.ts';
 import { schemaProblems, didYouMean } from './schema-errors.ts';
 import { describeSecretRef, isInlineSecret, resolveSecret, Secret, type SecretRef } from './secret.ts';
 import { cronProblem, isValidTimezone, MAX_PERIOD_MINUTES, MIN_PERIOD_MINUTES, parsePeriodMinutes, parseTimeOfDay, type ScheduleTiming } from './timing.ts';
@@ -261,6 +262,8 @@ function build(raw: Raw, path: string, problems: Problems, options: LoadConfigOp
     state: { path: at(((raw.state as Raw | undefined)?.path as string | undefined) ?? 'data/state.db') },
     logs: logsConfig(raw.logs as Raw | undefined, at),
     notifications: notificationsConfig(raw.notifications as Raw | undefined, at, secret),
+    // The schema has checked its shape; the settings are applied by src/telemetry/settings.ts.
+    telemetry: raw.telemetry as TelemetryConfig | undefined,
     sites,
     destinations,
     schedules,

@@ -10,6 +10,7 @@ import pino from 'pino';
 import pinoRoll from 'pino-roll';
 import type { LogsConfig } from '../config/config-types.ts';
 import { redactSecrets } from '../redaction.ts';
+import { traceLogMixin } from '../telemetry/log-correlation.ts';
 import type { Logger } from '../stage.ts';
 import { deleteOldLogFiles, LOG_FILE_BASE } from './log-files.ts';
 import { prettyLine } from './pretty-line.ts';
@@ -77,6 +78,8 @@ export async function createLogger(config: LogsConfig, options: CreateLoggerOpti
     {
       level: config.level,
       base: { pid: process.pid, ...options.bindings },
+      // trace_id/span_id of the active span, so a line leads to its trace (nothing with tracing off).
+      mixin: traceLogMixin,
       // Belt and braces: the Secret class already prints as ***, the redactor masks known values.
       redact: { paths: ['password', 'clientSecret', 'backupPassword', '*.password', '*.clientSecret', '*.backupPassword'], censor: '***' },
     },

@@ -15,6 +15,7 @@ import type { Logger } from '../../stage.ts';
 import { duration, localDateTime } from '../human-time.ts';
 import { CONFIG_OPTION, createConfiguredLogger, loadConfigFrom, openRunHistory, runNotifierFor } from '../runtime.ts';
 import { defaultTransferRunner } from '../transfer-runner.ts';
+import { startTelemetry } from '../../telemetry/sdk.ts';
 
 export type TransferRunnerFactory = (config: EtlConfig, logger: Logger) => Promise<TransferRunner>;
 
@@ -64,6 +65,7 @@ function summary(schedule: ScheduleConfig, outcome: RunOutcome): string {
 export async function runSchedulesNow(options: RunCommandOptions): Promise<number> {
   const config = loadConfigFrom(options.config);
   const schedules = selectSchedules(config, options.schedule);
+  await startTelemetry({ config: config.telemetry }); // the `telemetry:` section can turn tracing on
   const board = progressBoardFor(process.stderr, options.progress !== false);
   const logs = await createConfiguredLogger(config, { bindings: { command: 'run' }, consoleLevel: board ? 'warn' : undefined });
   const { logger } = logs;

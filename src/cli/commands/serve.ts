@@ -10,6 +10,7 @@ import { ConfigError, EtlError } from '../../errors.ts';
 import { Scheduler } from '../../scheduler/scheduler.ts';
 import { CONFIG_OPTION, createConfiguredLogger, loadConfigFrom, openRunHistory, runNotifierFor } from '../runtime.ts';
 import { defaultTransferRunner } from '../transfer-runner.ts';
+import { shutdownTelemetry, startTelemetry } from '../../telemetry/sdk.ts';
 import type { TransferRunnerFactory } from './run.ts';
 
 export interface ServeOptions {
@@ -24,6 +25,7 @@ const LOG_SWEEP_MS = 6 * 3_600_000;
 /** Runs the daemon until a signal; resolves with the exit code (0 clean stop, 1 runs had to be abandoned). */
 export async function serveDaemon(options: ServeOptions): Promise<number> {
   const config = loadConfigFrom(options.config);
+  await startTelemetry({ config: config.telemetry }); // the `telemetry:` section can turn tracing on
   const logs = await createConfiguredLogger(config, { bindings: { command: 'serve' } });
   const { logger } = logs;
   const store = await openRunHistory(config);
@@ -87,7 +89,9 @@ Examples:
   $ systemctl start sra-etl     # ExecStart=/usr/bin/env sra-etl serve --config /etc/sra-etl/sra-etl.yaml`)
     .action(async (flags: { config?: string; shutdownTimeout: string }) => {
       const code = await serveDaemon({ config: flags.config, shutdownTimeoutSeconds: seconds(flags.shutdownTimeout) });
-      // Whatever a transfer that ignored cancellation still holds open, the daemon exits now.
+      // Whatever a transfer that ignored cancellation still holds open, the daemon exits now, after
+      // a bounded flush of the last spans and metrics (process.exit skips main()'s own).
+      await shutdownTelemetry();
       process.exit(code);
     });
 }
