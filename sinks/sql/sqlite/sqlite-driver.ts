@@ -1,0 +1,105 @@
+/**
+ * SqlDriver for SQLite: a proxy to the writer in a worker thread. Calls are answered in order; a
+ * worker that dies (or is terminated by abort) rejects whatever was pending, and SQLite rolls back
+ * the open transaction from its WAL the next time the file is opened.
+ */
+import { resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { QuarantineRow, SchemaStatus, SqlDriver } from '../dialect.ts';
+import type { ErrorClass } from '../sql-errors.ts';
+import type { StagedBatch } from '../staged-batch.ts';
+import { classifySqliteError } from './sqlite-errors.ts';
+import type { WorkerError, WorkerRequest, WorkerResponse } from './sqlite-worker.ts';
+import type { SqliteWriterOptions, WireTables } from './sqlite-writer.ts';
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+
+/** Distributive Omit, so each request variant keeps its own fields. */
+type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
+
+function toError(shape: WorkerError): Error {
+  return Object.assign(new Error(shape.message), shape);
+}
+
+export class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite';
+  readonly displayName: string;
+  readonly #path: string;
+  readonly #options: SqliteWriterOptions;
+  #worker: Worker | undefined;
+  #nextId = 1;
+  readonly #pending = new Map<number, Pending>();
+
+  constructor(path: string, options: SqliteWriterOptions = {}) {
+    this.#path = path === ':memory:' ? path : resolve(path);
+    this.#options = options;
+    this.displayName = `sqlite:${path}`;
+  }
+
+  #start(): Worker {
+    if (this.#worker !== undefined) return this.#worker;
+    const worker = new Worker(new URL('./sqlite-worker.ts', import.meta.url), { workerData: { path: this.#path, options: this.#options } });
+    worker.on('message', (response: WorkerResponse) => {
+      const pending = this.#pending.get(response.id);
+      if (pending === undefined) return;
+      this.#pending.delete(response.id);
+      if (response.ok) pending.resolve(response.value);
+      else pending.reject(toError(response.error));
+    });
+    const fail = (error: Error) => {
+      for (const pending of this.#pending.values()) pending.reject(error);
+      this.#pending.clear();
+      if (this.#worker === worker) this.#worker = undefined;
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(Object.assign(new Error(`the SQLite writer thread exited (code ${code})`), { code: 'WORKER_EXIT' })));
+    this.#worker = worker;
+    return worker;
+  }
+
+  #call(request: RequestBody): Promise<unknown> {
+    const worker = this.#start();
+    const id = this.#nextId++;
+    return new Promise((resolvePromise, reject) => {
+      this.#pending.set(id, { resolve: resolvePromise, reject });
+      worker.postMessage({ ...request, id });
+    });
+  }
+
+  async connect(_signal: AbortSignal): Promise<SchemaStatus> {
+    return (await this.#call({ op: 'ensureSchema' })) as SchemaStatus;
+  }
+
+  async write(batch: StagedBatch, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    const tables: WireTables = batch.tables.map((t) => [t.spec.name, t.width, t.values] as const);
+    await this.#call({ op: 'write', tables });
+  }
+
+  async quarantine(rows: readonly QuarantineRow[]): Promise<string> {
+    await this.#call({ op: 'quarantine', rows });
+    return 'table rejected_session';
+  }
+
+  classify(error: unknown): ErrorClass {
+    return classifySqliteError(error);
+  }
+
+  async reset(): Promise<void> {
+    // The worker's connection survives BUSY errors; nothing to reopen.
+  }
+
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    if (worker === undefined) return;
+    await this.#call({ op: 'close' }).catch(() => undefined);
+    await worker.terminate();
+    this.#worker = undefined;
+  }
+
+  async destroy(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    if (worker !== undefined) await worker.terminate();
+  }
+}
