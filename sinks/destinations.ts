@@ -7,6 +7,7 @@
 import { ConfigError } from '../src/errors.ts';
 import type { BundleSink, Logger } from '../src/stage.ts';
 import type { ArtifactFetcher } from './file/artifact-fetcher.ts';
+import { sqlDestinations } from './sql/sql-destinations.ts';
 
 /** Options a destination may use; each destination documents the ones it reads. */
 export interface DestinationOptions {
@@ -32,6 +33,7 @@ export interface DestinationFactory {
 
 /** Every destination kind, most specific first. Add yours here (lazy-import the implementation). */
 export const destinationFactories: DestinationFactory[] = [
+  ...sqlDestinations,
   {
     name: 'file',
     summary: 'a folder: one XML file per session, recordings and site backups (the guide\'s File System plugin)',
