@@ -1,17 +1,32 @@
 /**
- * Drives report items into a BundleSink: sessions are grouped into batches, each batch is handed to
- * the sink and awaited before more input is pulled (so a slow sink slows the parser: backpressure),
- * rejected sessions and appliance error documents are collected for the caller to report.
+ * Drives report items into a BundleSink. Sessions are grouped into batches that close when they
+ * hold `maxBatchSessions` sessions or when their first session has waited `maxBatchAgeMs` (so a
+ * slow source still lands its data promptly). Up to `maxInFlightBatches` batches are written at
+ * once (p-queue); when that many are in flight the next full batch waits, and so does the parser,
+ * which is only pulled between batches: a slow sink slows the parser all the way back (memory is
+ * bounded by `maxInFlightBatches + 1` batches). Two batches never write the same session at the
+ * same time: a batch holding a session that an in-flight batch also holds waits for it, so a later
+ * copy of a session always lands after an earlier one.
+ *
+ * Rejected sessions and appliance error documents are collected for the caller to report. A
+ * damaged document still loads every complete session before the damage (flush, close, rethrow);
+ * a failing sink aborts the run, rolling back what it has open.
  */
-import type { ReportErrorRecord, ReportItem } from '../records.ts';
+import PQueue from 'p-queue';
 import type { ParseError } from '../errors.ts';
-import type { BundleSink, RejectedSession, StageContext } from '../stage.ts';
-import type { SessionBundle } from '../records.ts';
+import type { ReportErrorRecord, ReportItem, SessionBundle } from '../records.ts';
+import type { BatchResult, BundleSink, RejectedSession, StageContext } from '../stage.ts';
 
 export interface LoadOptions {
   readonly ctx: StageContext;
   /** Sessions per batch. Default 500. */
   readonly maxBatchSessions?: number;
+  /** A batch is written once its first session has waited this long, in milliseconds, full or not. Default 5000. */
+  readonly maxBatchAgeMs?: number;
+  /** Batches being written at once; a further full batch (and the parser) waits. Default 2. */
+  readonly maxInFlightBatches?: number;
+  /** Called after each batch is written, in completion order. */
+  readonly onBatch?: (result: BatchResult, sessions: number) => void;
 }
 
 export interface LoadStats {
@@ -19,6 +34,8 @@ export interface LoadStats {
   sessions: number;
   /** Sessions the sink durably wrote. */
   written: number;
+  /** Batches handed to the sink. */
+  batches: number;
   /** Sessions the parser rejected (e.g. no lsid). */
   readonly parseRejected: ParseError[];
   /** Sessions the sink refused (bad value, constraint), isolated from their batch. */
@@ -29,52 +46,124 @@ export interface LoadStats {
   xmlBytes: number;
 }
 
+const AGE = Symbol('batch age reached');
+const SINK_FAILED = Symbol('sink failed');
+
+const keyOf = (bundle: SessionBundle): string => `${bundle.session.key.host}\u0000${bundle.session.key.lsid}`;
+
 export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleSink, options: LoadOptions): Promise<LoadStats> {
   const { ctx } = options;
   const maxBatch = options.maxBatchSessions ?? 500;
-  const stats: LoadStats = { sessions: 0, written: 0, parseRejected: [], sinkRejected: [], reportErrors: [], xmlBytes: 0 };
+  const maxAgeMs = options.maxBatchAgeMs ?? 5000;
+  const maxInFlight = options.maxInFlightBatches ?? 2;
+  const stats: LoadStats = { sessions: 0, written: 0, batches: 0, parseRejected: [], sinkRejected: [], reportErrors: [], xmlBytes: 0 };
+  const queue = new PQueue({ concurrency: maxInFlight });
+  /** Settles (never rejects) when the in-flight batch holding this session key is done. */
+  const inFlight = new Map<string, Promise<void>>();
+  let sinkFailure: { error: unknown } | undefined;
+  let wakeOnFailure: () => void = () => {};
+  const failed = new Promise<typeof SINK_FAILED>((resolve) => {
+    wakeOnFailure = () => resolve(SINK_FAILED);
+  });
+
   let batch: SessionBundle[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const result = await sink.writeBatch(batch, ctx);
-    stats.written += result.written;
-    stats.sinkRejected.push(...result.rejected);
-    batch = [];
+  let ageTimer: { promise: Promise<typeof AGE>; handle: NodeJS.Timeout } | undefined;
+  const stopAgeTimer = () => {
+    if (ageTimer !== undefined) clearTimeout(ageTimer.handle);
+    ageTimer = undefined;
   };
+
+  const dispatch = async (): Promise<void> => {
+    stopAgeTimer();
+    if (batch.length === 0 || sinkFailure !== undefined) return;
+    const current = batch;
+    batch = [];
+    const conflicts = new Set<Promise<void>>();
+    for (const bundle of current) {
+      const busy = inFlight.get(keyOf(bundle));
+      if (busy !== undefined) conflicts.add(busy);
+    }
+    if (conflicts.size > 0) await Promise.all(conflicts);
+    stats.batches++;
+    const settled: Promise<void> = queue.add(() => sink.writeBatch(current, ctx)).then(
+      (result) => {
+        stats.written += result.written;
+        stats.sinkRejected.push(...result.rejected);
+        options.onBatch?.(result, current.length);
+      },
+      (error: unknown) => {
+        sinkFailure ??= { error };
+        wakeOnFailure();
+      },
+    ).finally(() => {
+      for (const bundle of current) if (inFlight.get(keyOf(bundle)) === settled) inFlight.delete(keyOf(bundle));
+    });
+    for (const bundle of current) inFlight.set(keyOf(bundle), settled);
+    // Backpressure: return (and pull more input) only once this batch has started writing, i.e.
+    // at most maxInFlight batches are being written while the next one fills.
+    await Promise.race([queue.onSizeLessThan(1), failed]);
+  };
+
   await sink.connect(ctx);
-  // A damaged document (thrown by the parser while we pull the next item) still loads every complete
-  // session before the damage: flush and close, then rethrow. A failing sink aborts instead, rolling
-  // back its open batch. Pulling by hand keeps the two kinds of failure apart.
+  // Pulling the iterator by hand keeps parser failures (a damaged document) apart from sink failures.
   const iterator = items[Symbol.asyncIterator]();
   let sourceError: unknown;
+  let pending: Promise<IteratorResult<ReportItem>> | undefined;
   try {
     for (;;) {
-      let next: IteratorResult<ReportItem>;
+      pending ??= iterator.next();
+      const racers: Promise<IteratorResult<ReportItem> | typeof AGE | typeof SINK_FAILED>[] = [pending, failed];
+      if (ageTimer !== undefined) racers.push(ageTimer.promise);
+      let next: IteratorResult<ReportItem> | typeof AGE | typeof SINK_FAILED;
       try {
-        next = await iterator.next();
+        next = await Promise.race(racers);
       } catch (error) {
         sourceError = error;
+        pending = undefined;
         break;
       }
-      if (next.done) break;
+      if (next === SINK_FAILED) break;
+      if (next === AGE) {
+        await dispatch();
+        continue;
+      }
+      pending = undefined;
+      if (next.done === true) break;
       ctx.signal.throwIfAborted();
       const item = next.value;
       if (item.type === 'session') {
         stats.sessions++;
         stats.xmlBytes += item.bundle.xmlBytes;
         batch.push(item.bundle);
-        if (batch.length >= maxBatch) await flush();
+        if (batch.length === 1 && maxAgeMs > 0 && Number.isFinite(maxAgeMs)) {
+          let handle: NodeJS.Timeout | undefined;
+          const promise = new Promise<typeof AGE>((resolve) => {
+            handle = setTimeout(resolve, maxAgeMs, AGE);
+          });
+          ageTimer = { promise, handle: handle as unknown as NodeJS.Timeout };
+        }
+        if (batch.length >= maxBatch) await dispatch();
       } else if (item.type === 'rejected') {
         stats.parseRejected.push(item.error);
       } else if (item.type === 'error') {
         stats.reportErrors.push(item.error);
       }
     }
-    if (sourceError === undefined || !ctx.signal.aborted) await flush();
+    if (sinkFailure === undefined && !ctx.signal.aborted) await dispatch();
+    await queue.onIdle();
   } catch (error) {
-    await iterator.return?.();
+    // Cancelled (or a bug): abort first, so in-flight writes roll back instead of finishing.
+    stopAgeTimer();
     await sink.abort(error);
+    await queue.onIdle();
+    await iterator.return?.();
     throw error;
+  }
+  stopAgeTimer();
+  if (sinkFailure !== undefined) {
+    if (sourceError === undefined) await iterator.return?.();
+    await sink.abort(sinkFailure.error);
+    throw sinkFailure.error;
   }
   if (ctx.signal.aborted) {
     await sink.abort(sourceError ?? ctx.signal.reason);
