@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     reporters: ['default'],
+    // One real PostgreSQL for the whole run (test/setup/postgres-global-setup.ts).
+    globalSetup: ['test/setup/postgres-global-setup.ts'],
   },
 });
