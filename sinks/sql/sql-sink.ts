@@ -177,7 +177,9 @@ export class SqlSink implements BundleSink {
     const cls = this.#driver.classify(error);
     if (cls.code === 'aborted') return new SinkWriteError(`${verb} ${this.displayName}: cancelled`, 'aborted', { cause: error });
     const etl = asEtlError(error, 'sending');
-    const advice = cls.retriable ? ` (gave up after ${this.#retry.attempts} attempts; check that the database is reachable)` : '';
+    const advice = cls.retriable
+      ? ` (gave up after ${this.#retry.attempts} attempts; check that the database is reachable)`
+      : cls.code === 'auth_failed' ? ' (check the user name and password of the destination)' : '';
     return new SinkWriteError(`${verb} ${this.displayName} failed: ${firstLine(etl)}${advice}`, cls.code, { cause: error, retriable: cls.retriable });
   }
 

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { registerConfig } from './config.ts';
+import { registerDb } from './db-init.ts';
 import { registerNotify } from './notify.ts';
 import { registerRun } from './run.ts';
 import { registerServe } from './serve.ts';
@@ -12,4 +13,4 @@ import { registerStatus } from './status.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [registerRun, registerServe, registerStatus, registerConfig, registerNotify, registerSimulate];
+export const commands: readonly RegisterCommand[] = [registerRun, registerServe, registerStatus, registerConfig, registerDb, registerNotify, registerSimulate];
