@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../src/errors.ts';
 import type { BundleSink, Logger } from '../src/stage.ts';
+import { traceSinkWrites } from '../src/telemetry/sink-span.ts';
 import type { ArtifactFetcher } from './file/artifact-fetcher.ts';
 import { sqlDestinations } from './sql/sql-destinations.ts';
 
@@ -57,7 +58,8 @@ export function findDestination(spec: string): DestinationFactory {
 }
 
 export async function openDestination(spec: string, options: DestinationOptions = {}): Promise<BundleSink> {
-  return findDestination(spec).open(spec, options);
+  // Every batch any destination writes gets an etl.batch.write span and the write metrics.
+  return traceSinkWrites(await findDestination(spec).open(spec, options));
 }
 
 /** The spec with secrets masked, whatever its kind (unknown kinds are masked entirely after the scheme). */

@@ -13,6 +13,8 @@ import { open } from 'node:fs/promises';
 import { ConfigError, EtlError } from '../../src/errors.ts';
 import type { SessionBundle } from '../../src/records.ts';
 import type { BatchResult, BundleSink, Logger, StageContext } from '../../src/stage.ts';
+import { ATTR } from '../../src/telemetry/attributes.ts';
+import { traceDownload } from '../../src/telemetry/download-span.ts';
 import { silentLogger } from '../../src/stage.ts';
 import type { ArtifactFetcher } from './artifact-fetcher.ts';
 import { storeBackup, type BackupOutcome } from './backup-writer.ts';
@@ -163,7 +165,8 @@ export class FileSink implements BundleSink {
       await mapLimit(jobs, this.settings.downloadConcurrency, async (job) => {
         ctx.signal.throwIfAborted();
         const state = this.#state(RECORDING_TYPE[job.kind]);
-        const result = await downloadRecording(job, { settings: state.settings, temps: state.temps, manifest: state.manifest, fetcher, flavor: this.settings.flavor, now, signal: ctx.signal });
+        const result = await traceDownload(job.kind, { [ATTR.lsid]: job.session.key.lsid }, () =>
+          downloadRecording(job, { settings: state.settings, temps: state.temps, manifest: state.manifest, fetcher, flavor: this.settings.flavor, now, signal: ctx.signal }));
         const what = describeRecording(job);
         switch (result.outcome) {
           case 'created':
@@ -198,7 +201,7 @@ export class FileSink implements BundleSink {
   async storeBackup(ctx: StageContext): Promise<BackupOutcome> {
     if (!this.#connected) await this.connect(ctx);
     const state = this.#state('backups');
-    const outcome = await storeBackup({
+    const outcome = await traceDownload('backup', {}, () => storeBackup({
       settings: state.settings,
       temps: state.temps,
       manifest: state.manifest,
@@ -208,7 +211,7 @@ export class FileSink implements BundleSink {
       signal: ctx.signal,
       password: this.settings.backupPassword,
       retention: this.settings.backupRetention,
-    });
+    }));
     await syncDirectory(pathModule(this.settings.flavor).dirname(outcome.path));
     this.report.backups.push(outcome);
     this.#logger.info({ path: outcome.path, bytes: outcome.bytes, outcome: outcome.outcome, removed: outcome.removed.length }, 'site backup stored');

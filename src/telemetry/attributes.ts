@@ -106,6 +106,8 @@ export const ATTR = {
   records: 'etl.records.count',
   /** Bytes a span handled: session XML parsed, written, downloaded. */
   bytes: 'etl.bytes.count',
+  /** Sessions the destination durably wrote. */
+  written: 'etl.records.written',
   /** Sessions rejected by the parser or by the destination. */
   rejected: 'etl.records.rejected',
   /** Sessions still in progress when read. */
@@ -118,8 +120,10 @@ export const ATTR = {
   dialect: 'etl.sql.dialect',
   /** Watermark after the run, UNIX seconds. */
   watermark: 'etl.watermark',
-  /** Download kind: `recording`, `command_shell`, `show_my_screen`, `backup`. */
+  /** Download kind: `recording`, `shell-recording`, `sms-recording`, `backup`. */
   downloadKind: 'etl.download.kind',
+  /** What became of it: `created`, `overwritten`, `skipped`, `already-complete`, `expired`, `unavailable`. */
+  downloadOutcome: 'etl.download.outcome',
   lsid: 'etl.lsid',
   /** Pipeline stage a record or byte count belongs to: see {@link STAGE}. */
   stage: 'etl.stage',

@@ -21,6 +21,8 @@ import type { Readable } from 'node:stream';
 import got from 'got';
 import PQueue from 'p-queue';
 import { SourceError } from '../../../src/errors.ts';
+import { noteHttpResponse, withHttpSpan } from '../../../src/telemetry/http-span.ts';
+import { addRateLimitWaitEvent, addRetryEvent, type Span } from '../../../src/telemetry/tracing.ts';
 import type { Logger } from '../../../src/stage.ts';
 import { silentLogger } from '../../../src/stage.ts';
 import { backoffDelay, retryAfterMs, sleep, type BackoffOptions } from './backoff.ts';
@@ -187,14 +189,28 @@ export class ApplianceClient {
     this.#agents.https.destroy();
   }
 
-  async #send(call: ApiCall, withAuth: boolean, signal?: AbortSignal): Promise<OpenResponse> {
+  /** One logical call in its HTTP CLIENT span (retries and rate-limit waits are events on it). */
+  #send(call: ApiCall, withAuth: boolean, signal?: AbortSignal): Promise<OpenResponse> {
+    const url = new URL(call.path, this.site.baseUrl);
+    return withHttpSpan({ method: call.method, url, report: call.fields?.generate_report }, (span) => this.#sendWithRetries(call, withAuth, span, signal));
+  }
+
+  async #sendWithRetries(call: ApiCall, withAuth: boolean, span: Span, signal?: AbortSignal): Promise<OpenResponse> {
     let reauthenticated = false;
+    let sent = 0;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       const token = withAuth && this.#credentials.kind === 'oauth' ? await this.#tokens.get(signal) : undefined;
       let response: OpenResponse;
       try {
-        response = await this.#queue.add(() => this.#attempt(call, withAuth, token, signal), { signal });
+        const queuedAt = performance.now();
+        response = await this.#queue.add(() => {
+          // Time held back by the client's own pacing (rate limit and setup concurrency).
+          const waited = performance.now() - queuedAt;
+          if (waited >= 1) addRateLimitWaitEvent('client', waited, span);
+          sent++;
+          return this.#attempt(call, withAuth, token, signal);
+        }, { signal });
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         const failure = networkFailure(error, this.site.host, call.label);
@@ -204,6 +220,7 @@ export class ApplianceClient {
         }
         throw failure;
       }
+      noteHttpResponse(span, response.status, sent - 1);
       if (response.status >= 200 && response.status < 300) return response;
 
       const excerpt = await readExcerpt(response.stream);
@@ -224,16 +241,19 @@ export class ApplianceClient {
             response.status === 429 ? 'rate_limited' : 'http_status',
           );
         }
-        await this.#wait(attempt + 1, asked, call, `HTTP ${response.status}`, signal);
+        await this.#wait(attempt + 1, asked, call, `HTTP ${response.status}`, signal, response.status);
         continue;
       }
       throw statusFailure(response.status, excerpt, this.site.host, call.label, this.legacy);
     }
   }
 
-  async #wait(retry: number, askedMs: number | undefined, call: ApiCall, why: string, signal?: AbortSignal): Promise<void> {
+  async #wait(retry: number, askedMs: number | undefined, call: ApiCall, why: string, signal?: AbortSignal, status?: number): Promise<void> {
     const delay = askedMs ?? backoffDelay(retry, this.#backoff);
     this.stats.retries++;
+    // Events on the call's span (the active one): a retry, and for a 429 the wait the appliance imposed.
+    addRetryEvent({ attempt: retry, delayMs: delay, reason: why, ...(status === undefined ? {} : { status }) });
+    if (status === 429) addRateLimitWaitEvent('server', delay);
     this.#logger.warn({ call: call.label, retry, delayMs: delay }, `${why}; retrying`);
     await sleep(delay, signal);
   }

@@ -6,6 +6,8 @@
  */
 import { Readable } from 'node:stream';
 import { SourceError } from '../../../src/errors.ts';
+import { STAGE } from '../../../src/telemetry/attributes.ts';
+import { countBytes } from '../../../src/telemetry/metrics.ts';
 import { networkFailure } from './http-failure.ts';
 
 export interface GuardOptions {
@@ -48,6 +50,7 @@ async function* guardedChunks(source: Readable, options: GuardOptions): AsyncGen
     finished = true;
   } finally {
     if (!finished) source.destroy();
+    countBytes(STAGE.receive, received); // metric etl.bytes{etl.stage=receive}: every body byte the appliance sent
   }
   if (options.expectedBytes !== undefined && received !== options.expectedBytes) {
     throw new SourceError(
