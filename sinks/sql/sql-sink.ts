@@ -18,6 +18,7 @@ import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../../src/pipeline/r
 import type { SessionBundle } from '../../src/records.ts';
 import type { BatchResult, BundleSink, Logger, RejectedSession, StageContext } from '../../src/stage.ts';
 import { silentLogger } from '../../src/stage.ts';
+import { addRetryEvent, noteRowsWritten } from '../../src/telemetry/tracing.ts';
 import type { QuarantineRow, SchemaStatus, SqlDriver } from './dialect.ts';
 import { noteKeptIn, SessionRefusedError, ValueTooLongError } from './sql-errors.ts';
 import { DEFAULT_STAGE_OPTIONS, stageBundles, type StageOptions } from './stage-bundles.ts';
@@ -131,7 +132,9 @@ export class SqlSink implements BundleSink {
       return left + right;
     }
     this.stats.sessions += batch.sessions.length;
-    for (const [table, count] of Object.entries(rowCounts(batch))) this.stats.rows[table] = (this.stats.rows[table] ?? 0) + count;
+    const counts = rowCounts(batch);
+    for (const [table, count] of Object.entries(counts)) this.stats.rows[table] = (this.stats.rows[table] ?? 0) + count;
+    noteRowsWritten(counts); // etl.rows.* on the batch's etl.batch.write span
     return batch.sessions.length;
   }
 
@@ -149,6 +152,7 @@ export class SqlSink implements BundleSink {
   }
 
   #onRetry(error: unknown, attempt: number, waitMs: number, what: string): void {
+    addRetryEvent({ attempt, delayMs: waitMs, reason: `${what}: ${firstLine(error)}`, errorType: this.#driver.classify(error).code });
     this.#logger.warn({ attempt, waitMs, destination: this.displayName, reason: firstLine(error) }, `${what} failed with a transient error; retrying`);
   }
 

@@ -100,6 +100,8 @@ export interface RetryEvent {
   readonly reason: string;
   /** The error being retried, for its bounded type. */
   readonly error?: unknown;
+  /** Or the bounded type itself, when the caller has classified the error already. */
+  readonly errorType?: string;
   /** HTTP status that caused the retry. */
   readonly status?: number;
 }
@@ -112,7 +114,8 @@ export function addRetryEvent(event: RetryEvent, span: Span | undefined = active
     [ATTR.retryDelayMs]: Math.round(event.delayMs),
     [ATTR.retryReason]: event.reason.slice(0, 200),
   };
-  if (event.error !== undefined) attributes[SEMCONV.errorType] = errorTypeOf(event.error);
+  if (event.errorType !== undefined) attributes[SEMCONV.errorType] = event.errorType;
+  else if (event.error !== undefined) attributes[SEMCONV.errorType] = errorTypeOf(event.error);
   if (event.status !== undefined) attributes[SEMCONV.httpResponseStatusCode] = event.status;
   span.addEvent(EVENT.retry, attributes);
 }
@@ -134,4 +137,22 @@ export function rowsAttributes(rowsByTable: Readonly<Record<string, number>> | R
   }
   attributes[ATTR.rowsTotal] = total;
   return attributes;
+}
+
+const rowsBySpan = new WeakMap<Span, Map<string, number>>();
+
+/**
+ * Adds rows written per table to a span's `etl.rows.*` attributes (default: the active span, i.e.
+ * the batch being written). Sums over calls, so a batch written in parts (bisected around a bad
+ * session) reports all its rows.
+ */
+export function noteRowsWritten(rowsByTable: Readonly<Record<string, number>>, span: Span | undefined = activeSpan()): void {
+  if (span === undefined || !span.isRecording()) return;
+  let totals = rowsBySpan.get(span);
+  if (totals === undefined) {
+    totals = new Map();
+    rowsBySpan.set(span, totals);
+  }
+  for (const [table, rows] of Object.entries(rowsByTable)) totals.set(table, (totals.get(table) ?? 0) + rows);
+  span.setAttributes(rowsAttributes(totals));
 }
