@@ -1,8 +1,9 @@
 /**
- * Child process for the big-download test: stores the session recording of one session from an
- * appliance at `--url` into `--dest` with the file sink, then prints one JSON line with its report
- * and peak RSS. The parent kills it mid-download or measures it. It imports only what a download
- * needs, so the RSS it reports is the sink's and not a test generator's.
+ * Child process for the big-download test: stores the session recording of one session from the
+ * appliance (simulator) at `--url` into `--dest` with the file sink and the real appliance client,
+ * then prints one JSON line with its report and peak RSS. The parent kills it mid-download or
+ * measures it. It imports only what a download needs, so the RSS it reports is the download's and
+ * not a test generator's.
  */
 import { readFileSync } from 'node:fs';
 import { flushCompileCache } from 'node:module';
@@ -10,10 +11,12 @@ import { parseArgs } from 'node:util';
 import { FileSink } from '../../../sinks/file/file-sink.ts';
 import type { SessionBundle, SessionRecord } from '../../../src/records.ts';
 import { silentLogger } from '../../../src/stage.ts';
-import { artifactFetcher } from '../../helpers/artifact-server.ts';
+import { simulatorClient, simulatorFetcher } from '../../helpers/simulator-fetcher.ts';
 
-const { values } = parseArgs({ options: { url: { type: 'string' }, dest: { type: 'string' }, lsid: { type: 'string' } } });
-if (values.url === undefined || values.dest === undefined || values.lsid === undefined) throw new Error('usage: download-child.ts --url URL --dest DIR --lsid LSID');
+const { values } = parseArgs({ options: { url: { type: 'string' }, dest: { type: 'string' }, lsid: { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' } } });
+if (values.url === undefined || values.dest === undefined || values.lsid === undefined || values['client-id'] === undefined || values['client-secret'] === undefined) {
+  throw new Error('usage: download-child.ts --url URL --client-id ID --client-secret SECRET --dest DIR --lsid LSID');
+}
 
 const key = { host: 'support.example.com', lsid: values.lsid };
 const url = `https://${key.host}/session_download?lsid=l%3D${key.lsid}&dl_action=recording`;
@@ -40,10 +43,12 @@ function peakRssBytes(): number {
 }
 
 const ctx = { signal: new AbortController().signal, logger: silentLogger };
-const sink = new FileSink({ root: values.dest, types: ['recordings'] }, { fetcher: artifactFetcher(values.url) });
+const client = simulatorClient({ url: values.url, clientId: values['client-id'], clientSecret: values['client-secret'] });
+const sink = new FileSink({ root: values.dest, types: ['recordings'] }, { fetcher: simulatorFetcher(client, 'pra') });
 await sink.connect(ctx);
 flushCompileCache(); // so that even a run killed mid-download leaves the cache for the next
 process.stdout.write(`${JSON.stringify({ connected: true, maxRssAtStartBytes: peakRssBytes() })}\n`);
 await sink.writeBatch([bundle], ctx);
 await sink.close();
+await client.close();
 process.stdout.write(`${JSON.stringify({ report: sink.report, maxRssBytes: peakRssBytes() })}\n`);
