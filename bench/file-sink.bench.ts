@@ -1,0 +1,116 @@
+/**
+ * File destination figures: session XML files written per second, and one big recording downloaded
+ * from the appliance simulator through the real client (MB/s and the downloading process's peak RSS,
+ * measured in a child process so the simulator's own memory is not counted).
+ *
+ *   node bench/file-sink.bench.ts [--sessions 5000] [--recording-mb 1024] [--dir /tmp]
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { flushCompileCache } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { planSession } from '../fixtures/generator/generate-report.ts';
+import { reportFooter, reportHeader, sessionXml } from '../fixtures/generator/report-xml.ts';
+import { syntheticSession } from '../fixtures/generator/synthetic-session.ts';
+import { FileSink } from '../sinks/file/file-sink.ts';
+import type { SessionBundle } from '../src/records.ts';
+import { startSimulator } from '../src/simulator/simulator.ts';
+import { silentLogger } from '../src/stage.ts';
+import { ApplianceClient, downloadRecording } from '../stages/sources/appliance/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    sessions: { type: 'string', default: '5000' },
+    'recording-mb': { type: 'string', default: '1024' },
+    dir: { type: 'string', default: tmpdir() },
+    child: { type: 'boolean', default: false },
+    url: { type: 'string' },
+    lsid: { type: 'string' },
+  },
+});
+const ctx = { signal: new AbortController().signal, logger: silentLogger };
+
+function peakRssMb(): number {
+  const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  return (kb === undefined ? process.resourceUsage().maxRSS : Number(kb)) / 1024;
+}
+
+/** In the child: download one recording with the file sink and print the figures as JSON. */
+async function downloadInChild(): Promise<void> {
+  const client = new ApplianceClient({ site: values.url as string, credentials: { kind: 'oauth', clientId: 'sra-etl-simulator', clientSecret: 'simulator-secret' } });
+  const lsid = values.lsid as string;
+  const key = { host: client.site.host, lsid };
+  const bundle = { session: { key, product: 'pra', sessionType: 'support', lseq: 1, startTime: null, endTime: null, externalKey: '', recordingDownloadUrl: 'x', recordingViewUrl: 'x', commandShellRecordings: [], showMyScreenRecordings: [] }, origin: { source: 'bench', index: 0 } } as unknown as SessionBundle;
+  const sink = new FileSink({ root: values.dir as string, types: ['recordings'] }, {
+    fetcher: { host: key.host, fetchRecording: (r, signal) => downloadRecording(client, { product: 'pra', lsid: r.lsid, signal }), fetchBackup: () => Promise.reject(new Error('unused')) },
+  });
+  await sink.connect(ctx);
+  flushCompileCache();
+  const before = peakRssMb();
+  const started = performance.now();
+  await sink.writeBatch([bundle], ctx);
+  const seconds = (performance.now() - started) / 1000;
+  await sink.close();
+  await client.close();
+  process.stdout.write(JSON.stringify({ bytes: sink.report.recordings.bytes, seconds, rssBeforeMb: before, peakRssMb: peakRssMb() }));
+}
+
+async function sessionFiles(dir: string, count: number): Promise<void> {
+  const bundles: SessionBundle[] = [];
+  let bytes = 0;
+  for (let index = 0; index < count; index++) {
+    const bundle = syntheticSession(planSession({ seed: 'bench', product: 'pra' }, index));
+    const rawXml = reportHeader('pra') + sessionXml(bundle, { product: 'pra' }) + reportFooter();
+    bytes += Buffer.byteLength(rawXml);
+    bundles.push({ ...bundle, rawXml });
+  }
+  const sink = new FileSink({ root: dir, types: ['sessions'] });
+  await sink.connect(ctx);
+  const started = performance.now();
+  for (let i = 0; i < bundles.length; i += 500) await sink.writeBatch(bundles.slice(i, i + 500), ctx);
+  const seconds = (performance.now() - started) / 1000;
+  await sink.close();
+  process.stdout.write(`session XML files: ${count} sessions, ${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s = ${(count / seconds).toFixed(0)} sessions/s, ${(bytes / 1e6 / seconds).toFixed(1)} MB/s (each file fsynced)\n`);
+}
+
+async function recording(dir: string, megabytes: number): Promise<void> {
+  const size = Math.round(megabytes * 1024 * 1024);
+  const sim = await startSimulator({ product: 'pra', seed: 'bench', sessions: 20, days: 1, clock: 'manual', expiredRecordingRate: 0, recordingBytes: { min: size, max: size } });
+  try {
+    const now = sim.applianceNow() / 1000;
+    const index = [...sim.dataset.startedBetween(0, now, now)].find((i) => sim.dataset.hasRecording(i, now));
+    if (index === undefined) throw new Error('no recording in the simulator data set');
+    const run = async (target: string): Promise<{ bytes: number; seconds: number; rssBeforeMb: number; peakRssMb: number }> => {
+      const child = spawn(process.execPath, [import.meta.filename, '--child', '--url', sim.url, '--lsid', sim.dataset.lsid(index), '--dir', target], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, NODE_COMPILE_CACHE: path.join(dir, 'compile-cache') },
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      if (code !== 0) throw new Error(`download child exited with ${code}`);
+      return JSON.parse(out) as { bytes: number; seconds: number; rssBeforeMb: number; peakRssMb: number };
+    };
+    await run(path.join(dir, 'warm-up')).catch(() => undefined); // fills the compile cache
+    await rm(path.join(dir, 'warm-up'), { recursive: true, force: true });
+    const result = await run(path.join(dir, 'recording'));
+    process.stdout.write(`recording download: ${(result.bytes / 1048576).toFixed(0)} MiB in ${result.seconds.toFixed(2)} s = ${(result.bytes / 1e6 / result.seconds).toFixed(0)} MB/s; peak RSS ${result.peakRssMb.toFixed(1)} MB (${result.rssBeforeMb.toFixed(1)} MB before the download)\n`);
+  } finally {
+    await sim.close();
+  }
+}
+
+if (values.child) {
+  await downloadInChild();
+} else {
+  const dir = await mkdtemp(path.join(values.dir, 'sra-bench-file-'));
+  try {
+    await sessionFiles(path.join(dir, 'sessions'), Number(values.sessions));
+    await recording(dir, Number(values['recording-mb']));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
