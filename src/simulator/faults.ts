@@ -23,6 +23,8 @@ export interface Fault {
   readonly retryAfterSeconds?: number;
   readonly afterBytes?: number;
   readonly delayMs?: number;
+  /** Set on faults drawn by the random rate (not scheduled by a rule). */
+  readonly random?: boolean;
 }
 
 /** Which requests a rule applies to. Every given field must match. */
@@ -107,7 +109,7 @@ export class FaultPlan {
     if (this.#random !== undefined && this.#prng !== undefined && request.path !== '/oauth2/token' && this.#prng.chance(this.#random.rate)) {
       const kinds = this.#random.kinds ?? FAULT_KINDS;
       const kind = this.#prng.pick(kinds);
-      return { kind, afterBytes: this.#prng.int(64, 16_384), delayMs: 50, retryAfterSeconds: 1 };
+      return { kind, afterBytes: this.#prng.int(64, 16_384), delayMs: 50, retryAfterSeconds: 1, random: true };
     }
     return undefined;
   }

@@ -138,6 +138,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const rate = new RateWindow();
   /** token -> expiry on the appliance clock (ms); insertion order is issue order. */
   const tokens = new Map<string, number>();
+  /** Requests each token has been presented on. */
+  const tokenUses = new Map<string, number>();
   const tls = loadTls(options.tls);
 
   const handler = (request: http.IncomingMessage, response: http.ServerResponse) => {
@@ -181,7 +183,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const token = randomBytes(24).toString('hex');
     tokens.set(token, applianceNow() + tokenLifetime * 1000);
     // An account holds at most 30 valid tokens: the 31st silently invalidates the oldest.
-    while (tokens.size > MAX_TOKENS_PER_ACCOUNT) tokens.delete(tokens.keys().next().value as string);
+    while (tokens.size > MAX_TOKENS_PER_ACCOUNT) {
+      const oldest = tokens.keys().next().value as string;
+      tokens.delete(oldest);
+      tokenUses.delete(oldest);
+    }
     stats.tokensIssued++;
     return token;
   }
@@ -257,13 +263,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       stats.rateLimited++;
       return send(response, 429, 'text/plain', 'Too Many Requests\n', { 'retry-after': '1' });
     }
-    const fault = faults.next({ path, report });
+    let fault = faults.next({ path, report });
+    // A token expires after it has been used, never on its first call: a random 401 only hits a token
+    // that has already served a request (scheduled rules hit whatever they are told to).
+    const presented = bearer(request);
+    if (fault?.kind === 'unauthorized' && fault.random === true && (presented === undefined || (tokenUses.get(presented) ?? 0) === 0)) fault = undefined;
+    if (presented !== undefined && tokens.has(presented)) tokenUses.set(presented, (tokenUses.get(presented) ?? 0) + 1);
     if (fault !== undefined) bump(stats.faultsInjected, fault.kind);
     if (fault?.kind === 'rate_limit') return send(response, 429, 'text/plain', 'Too Many Requests\n', { 'retry-after': String(fault.retryAfterSeconds ?? 1) });
     if (fault?.kind === 'server_error') return send(response, 500, 'text/html', '<html><body>500 Internal Server Error (injected by the sra-etl simulator)</body></html>\n');
     if (fault?.kind === 'unauthorized') {
-      const token = bearer(request);
-      if (token !== undefined) tokens.delete(token);
+      if (presented !== undefined) tokens.delete(presented);
       return send(response, 401, 'text/xml; charset=UTF-8', errorXml('Access token expired (injected by the sra-etl simulator).', { product }));
     }
 
