@@ -6,11 +6,13 @@ import type { Command } from 'commander';
 import { registerConfig } from './config.ts';
 import { registerDb } from './db-init.ts';
 import { registerNotify } from './notify.ts';
+import { registerPull } from './pull.ts';
 import { registerRun } from './run.ts';
 import { registerServe } from './serve.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerStatus } from './status.ts';
+import { registerTestSite } from './test-site.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [registerRun, registerServe, registerStatus, registerConfig, registerDb, registerNotify, registerSimulate];
+export const commands: readonly RegisterCommand[] = [registerRun, registerServe, registerStatus, registerPull, registerTestSite, registerConfig, registerDb, registerNotify, registerSimulate];

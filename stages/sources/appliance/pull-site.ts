@@ -18,6 +18,7 @@
 import { ParseError, SourceError } from '../../../src/errors.ts';
 import { loadReport } from '../../../src/pipeline/load-report.ts';
 import type { Product, ReportItem } from '../../../src/records.ts';
+import type { ProgressReporter } from '../../../src/progress/progress.ts';
 import type { BundleSink, RejectedSession, StageContext } from '../../../src/stage.ts';
 import { silentLogger } from '../../../src/stage.ts';
 import type { StateChange, StateStore, StreamKey } from '../../../src/state/state-store.ts';
@@ -60,6 +61,8 @@ export interface PullOptions {
   readonly ctx?: StageContext;
   /** Sessions per destination batch. Default 500 (loadReport's). */
   readonly maxBatchSessions?: number;
+  /** Told of windows planned and committed, sessions committed and report bytes received. */
+  readonly progress?: ProgressReporter;
 }
 
 export interface PullResult {
@@ -135,6 +138,16 @@ export async function pullSite(options: PullOptions): Promise<PullResult> {
   };
   /** Every session read in this run, latest sighting wins. */
   const seenThisRun = new Map<string, Sighting>();
+  const progress = options.progress;
+  const parseCounting: ReportParser = progress === undefined ? parse : (bytes, parseOptions) => {
+    async function* counted(): AsyncGenerator<Uint8Array | string> {
+      for await (const chunk of bytes) {
+        progress?.bytes(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength);
+        yield chunk;
+      }
+    }
+    return parse(counted(), parseOptions);
+  };
 
   async function load(query: SessionQuery, fallbackStart: number, what: string): Promise<Map<string, Sighting>> {
     for (let attempt = 1; ; attempt++) {
@@ -149,12 +162,13 @@ export async function pullSite(options: PullOptions): Promise<PullResult> {
         }
       }
       try {
-        const items = readSessionReport(client, query, { parse, host, signal: ctx.signal });
+        const items = readSessionReport(client, query, { parse: parseCounting, host, signal: ctx.signal });
         const stats = await loadReport(tap(items), shared, { ctx, ...(options.maxBatchSessions === undefined ? {} : { maxBatchSessions: options.maxBatchSessions }) });
         result.written += stats.written;
         result.parseRejected.push(...stats.parseRejected);
         result.sinkRejected.push(...stats.sinkRejected);
         for (const [lsid, sighting] of seen) seenThisRun.set(lsid, sighting);
+        progress?.sessions(stats.written);
         return seen;
       } catch (error) {
         if (shared.aborted || ctx.signal.aborted || attempt >= attempts || !isCutBody(error)) throw error;
@@ -236,9 +250,12 @@ export async function pullSite(options: PullOptions): Promise<PullResult> {
       if (job !== undefined) logger.info({ job: id, doneUntil: job.doneUntil }, 'resuming an interrupted backfill');
       result.from = mode.from;
       result.until = mode.to;
-      for (const window of splitWindows(job?.doneUntil ?? mode.from, mode.to, windowSeconds)) {
+      const windows = splitWindows(job?.doneUntil ?? mode.from, mode.to, windowSeconds);
+      progress?.windows(windows.length);
+      for (const window of windows) {
         const seen = await readWindow(window);
         await state.commit(stream, { job: { id, from: mode.from, to: mode.to, doneUntil: window.start + window.seconds }, ...tracking(seen) }, new Date(now()));
+        progress?.windowDone();
       }
       await state.commit(stream, { finishedJob: id }, new Date(now()));
     } else {
@@ -247,9 +264,12 @@ export async function pullSite(options: PullOptions): Promise<PullResult> {
       const from = watermark === undefined ? until - (mode.initialLookbackSeconds ?? 7 * 86_400) : watermark - (options.overlapSeconds ?? 600);
       result.from = from;
       result.until = until;
-      for (const window of splitWindows(from, until, windowSeconds)) {
+      const windows = splitWindows(from, until, windowSeconds);
+      progress?.windows(windows.length);
+      for (const window of windows) {
         const seen = await readWindow(window);
         await state.commit(stream, { watermark: window.start + window.seconds, ...tracking(seen) }, new Date(now()));
+        progress?.windowDone();
       }
       await followInProgress(until);
       result.watermark = await state.getWatermark(stream);
