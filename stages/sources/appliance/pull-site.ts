@@ -98,6 +98,9 @@ interface Sighting {
   readonly open: boolean;
 }
 
+/** A string that shares no memory with the one given (V8 keeps sliced strings' parents alive). */
+const ownCopy = (text: string): string => Buffer.from(text, 'utf8').toString('utf8');
+
 const ts = (iso: string | null, fallback: number): number => (iso === null ? fallback : Math.floor(Date.parse(iso) / 1000));
 
 /** A sink whose lifetime pullSite owns: loadReport's per-report connect/close become no-ops. */
@@ -156,7 +159,9 @@ export async function pullSite(options: PullOptions): Promise<PullResult> {
         for await (const item of items) {
           if (item.type === 'session') {
             const session = item.bundle.session;
-            seen.set(session.key.lsid, { startTime: ts(session.startTime, fallbackStart), open: session.endTime === null });
+            // A copy: the parser's strings can be slices of a whole input chunk, and a kept slice keeps
+            // the chunk alive (13 500 lsids held on to 1.8 GB of a 500 MB report before this copy).
+            seen.set(ownCopy(session.key.lsid), { startTime: ts(session.startTime, fallbackStart), open: session.endTime === null });
           }
           yield item;
         }
