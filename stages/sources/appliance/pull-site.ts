@@ -22,6 +22,8 @@ import type { ProgressReporter } from '../../../src/progress/progress.ts';
 import type { BundleSink, RejectedSession, StageContext } from '../../../src/stage.ts';
 import { silentLogger } from '../../../src/stage.ts';
 import type { StateChange, StateStore, StreamKey } from '../../../src/state/state-store.ts';
+import { ATTR } from '../../../src/telemetry/attributes.ts';
+import { traceParse } from '../../../src/telemetry/parse-span.ts';
 import type { ApplianceClient } from './appliance-client.ts';
 import { backoffDelay, sleep } from './backoff.ts';
 import { runEnd, splitWindows } from './pull-windows.ts';
@@ -168,7 +170,8 @@ export async function pullSite(options: PullOptions): Promise<PullResult> {
       }
       try {
         const items = readSessionReport(client, query, { parse: parseCounting, host, signal: ctx.signal });
-        const stats = await loadReport(tap(items), shared, { ctx, ...(options.maxBatchSessions === undefined ? {} : { maxBatchSessions: options.maxBatchSessions }) });
+        const report = 'window' in query ? `${product === 'rs' ? 'Support' : 'Access'}Session` : `${product === 'rs' ? 'Support' : 'Access'}Session (lsids)`;
+        const stats = await traceParse({ [ATTR.report]: report }, () => loadReport(tap(items), shared, { ctx, ...(options.maxBatchSessions === undefined ? {} : { maxBatchSessions: options.maxBatchSessions }) }));
         result.written += stats.written;
         result.parseRejected.push(...stats.parseRejected);
         result.sinkRejected.push(...stats.sinkRejected);
