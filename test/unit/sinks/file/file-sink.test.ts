@@ -164,6 +164,23 @@ describe('recordings', () => {
     expect((await readFile(path.join(tmp.dir, name))).length).toBe(3_000_000);
   });
 
+  it('cancelling mid-download removes the temporary file and leaves no final one', async () => {
+    const bundle = sessionBundles(20).find((b) => b.session.recordingDownloadUrl !== null) as SessionBundle;
+    replies = () => ({ size: 512 * 1024 * 1024 });
+    const controller = new AbortController();
+    const sink = new FileSink({ root: tmp.dir, types: ['recordings'] }, { fetcher: artifactFetcher((server as ArtifactServer).url) });
+    const cancellable = { ...ctx, signal: controller.signal };
+    await sink.connect(cancellable);
+    const writing = sink.writeBatch([bundle], cancellable);
+    const tempDir = path.join(tmp.dir, 'recordings/.sra-etl/tmp');
+    while ((await readdir(tempDir)).length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort(new Error('stop requested'));
+    await expect(writing).rejects.toThrow('stop requested');
+    await sink.abort(new Error('stop requested'));
+    expect(await readdir(tempDir)).toEqual([]);
+    expect(await userFiles()).toEqual([]);
+  });
+
   it("AppendNumber keeps someone else's file of the same name, and a complete recording is not fetched again whatever its number", async () => {
     const bundle = sessionBundles(20).find((b) => b.session.recordingDownloadUrl !== null) as SessionBundle;
     const base = `support.example.com-support-${bundle.session.key.lsid}`;
