@@ -48,7 +48,8 @@ export interface MissingRecording {
 /** What the sink did during this run. */
 export interface FileSinkReport {
   readonly sessionFiles: Record<'created' | 'overwritten' | 'skipped' | 'unchanged', number>;
-  readonly recordings: Record<'created' | 'overwritten' | 'skipped' | 'alreadyComplete', number> & { bytes: number };
+  /** `unchanged`: downloaded and found identical to a file already there, which was kept. */
+  readonly recordings: Record<'created' | 'overwritten' | 'skipped' | 'alreadyComplete' | 'unchanged', number> & { bytes: number };
   /** Recordings found missing this run (not those already known from earlier runs). */
   readonly missing: MissingRecording[];
   /** Recordings skipped because an earlier run found them expired or unavailable. */
@@ -75,7 +76,7 @@ export class FileSink implements BundleSink {
   #closed = false;
   readonly report: FileSinkReport = {
     sessionFiles: { created: 0, overwritten: 0, skipped: 0, unchanged: 0 },
-    recordings: { created: 0, overwritten: 0, skipped: 0, alreadyComplete: 0, bytes: 0 },
+    recordings: { created: 0, overwritten: 0, skipped: 0, alreadyComplete: 0, unchanged: 0, bytes: 0 },
     missing: [],
     knownMissing: 0,
     backups: [],
@@ -181,6 +182,9 @@ export class FileSink implements BundleSink {
             break;
           case 'already-complete':
             this.report.recordings.alreadyComplete++;
+            break;
+          case 'unchanged':
+            this.report.recordings.unchanged++;
             break;
           default:
             if (result.known) {

@@ -10,11 +10,12 @@ import { mkdir, stat } from 'node:fs/promises';
 import { EtlError, ReportError, SourceError } from '../../src/errors.ts';
 import type { SessionBundle, SessionRecord } from '../../src/records.ts';
 import { extensionFor, type ArtifactFetcher, type RecordingKind } from './artifact-fetcher.ts';
-import { placeFile } from './conflict.ts';
+import { appendNumberCandidates, placeFile } from './conflict.ts';
 import type { FileDataType, ResolvedTypeSettings } from './file-sink-options.ts';
 import type { ArtifactId, Manifest } from './manifest.ts';
 import { containedJoin, pathModule, type PathFlavor } from './path-safety.ts';
 import { sessionValues } from './replacement-values.ts';
+import { sameFileContent } from './same-content.ts';
 import type { TempFiles } from './temp-files.ts';
 
 /**
@@ -59,6 +60,8 @@ export function recordingJobs(bundle: SessionBundle, types: ReadonlySet<FileData
 export type RecordingOutcome =
   | { readonly outcome: 'created' | 'overwritten' | 'skipped'; readonly path: string; readonly bytes: number }
   | { readonly outcome: 'already-complete'; readonly path: string }
+  /** Downloaded, and found identical to a file already there: that file is kept and recorded. */
+  | { readonly outcome: 'unchanged'; readonly path: string }
   /** `known`: the manifest already said so (nothing was requested this time). */
   | { readonly outcome: 'expired' | 'unavailable'; readonly message: string; readonly known: boolean };
 
@@ -155,6 +158,18 @@ export async function downloadRecording(job: RecordingJob, context: RecordingCon
     });
   } catch (error) {
     throw transferFailure(what, error, context.signal);
+  }
+  // The same bytes already stored under this name (or an AppendNumber variant of it) — a recording
+  // from an earlier tool, or one whose manifest line a crash lost — are not stored a second time.
+  const candidates = settings.conflict === 'AppendNumber' ? appendNumberCandidates(finalPath) : [finalPath];
+  for (const candidate of candidates) {
+    const same = await sameFileContent(candidate, temp.path);
+    if (same === undefined) break;
+    if (same) {
+      await context.temps.remove(temp.path);
+      await manifest.record({ ...id, status: 'done', path: relativeName(settings.directory, candidate, flavor), bytes: temp.bytes, at: context.now.toISOString() });
+      return { outcome: 'unchanged', path: candidate };
+    }
   }
   const placed = await placeFile(temp.path, finalPath, settings.conflict);
   context.temps.release(temp.path);

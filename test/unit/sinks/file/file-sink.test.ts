@@ -37,6 +37,7 @@ async function run(batch: readonly SessionBundle[], settings: Partial<FileSinkSe
   return sink;
 }
 
+const sessionsWithRecording = () => sessionBundles(20).filter((b) => b.session.recordingDownloadUrl !== null);
 const userFiles = async (dir = tmp.dir) => (await listFiles(dir)).filter((file) => !file.includes('.sra-etl/'));
 
 describe('session data', () => {
@@ -190,6 +191,21 @@ describe('recordings', () => {
     await run([bundle], { types: ['recordings'] });
     expect(await userFiles()).toEqual([`recordings/${base}.1.flv`, `recordings/${base}.flv`]);
     expect(await readFile(path.join(tmp.dir, 'recordings', `${base}.flv`), 'utf8')).toBe('older file');
+    expect(server?.requests).toHaveLength(1);
+  });
+
+  it('a recording already there with the same bytes (an earlier tool, a lost manifest line) is recorded, not stored twice', async () => {
+    const bundle = sessionsWithRecording()[0] as SessionBundle;
+    const lsid = bundle.session.key.lsid;
+    const base = `support.example.com-support-${lsid}`;
+    await mkdir(path.join(tmp.dir, 'recordings'), { recursive: true });
+    await writeFile(path.join(tmp.dir, 'recordings', `${base}.flv`), 'a different recording');
+    await writeFile(path.join(tmp.dir, 'recordings', `${base}.1.flv`), syntheticFile(`AccessSessionRecording/${lsid}/`, 1000 + lsid.charCodeAt(0)));
+    const first = await run([bundle], { types: ['recordings'] });
+    expect(first.report.recordings).toMatchObject({ created: 0, unchanged: 1 });
+    expect(await userFiles()).toEqual([`recordings/${base}.1.flv`, `recordings/${base}.flv`]);
+    const second = await run([bundle], { types: ['recordings'] });
+    expect(second.report.recordings.alreadyComplete).toBe(1);
     expect(server?.requests).toHaveLength(1);
   });
 
