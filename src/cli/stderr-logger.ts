@@ -3,9 +3,12 @@
  * readable line each on stderr (stdout stays for the command's result).
  */
 import type { Logger } from '../stage.ts';
+import { traceLogMixin } from '../telemetry/log-correlation.ts';
 
 function line(level: string, bindings: Record<string, unknown>, obj: object | string, msg?: string): string {
-  const fields = { ...bindings, ...(typeof obj === 'string' ? {} : obj) };
+  // trace_id/span_id only while tracing is on and a span is active: the line leads to its trace.
+  const { trace_id: traceId, span_id: spanId } = traceLogMixin();
+  const fields = { ...bindings, ...(typeof obj === 'string' ? {} : obj), trace_id: traceId, span_id: spanId };
   const text = typeof obj === 'string' ? obj : (msg ?? '');
   const detail = Object.entries(fields)
     .filter(([, value]) => value !== undefined)

@@ -60,3 +60,20 @@ export function startRunTrace(attributes: Attributes): RunTrace {
     },
   };
 }
+
+/**
+ * Runs a one-shot command (`pull`, `replay`) as one run: `etl.run` around `fn`, succeeded when it
+ * resolves, failed when it throws (cancelled when `signal` had aborted), with the run duration.
+ */
+export async function traceRun<T>(attributes: Attributes, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const run = startRunTrace(attributes);
+  try {
+    const result = await run.within(fn);
+    run.end({ result: 'succeeded' });
+    return result;
+  } catch (error) {
+    if (signal?.aborted === true) run.end({ result: 'cancelled', errorType: 'aborted', reason: error instanceof Error ? error.message : String(error) });
+    else run.end({ result: 'failed', error });
+    throw error;
+  }
+}

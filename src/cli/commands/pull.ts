@@ -12,6 +12,9 @@ import { parseReport } from '../../../stages/parsers/session-report-parser.ts';
 import { openDestination, redactDestination } from '../../../sinks/destinations.ts';
 import { DEFAULT_STATE_FILE, SqliteStateStore } from '../../../sinks/state/sqlite-state-store.ts';
 import { stderrLogger } from '../stderr-logger.ts';
+import { ATTR, SPAN } from '../../telemetry/attributes.ts';
+import { traceRun } from '../../telemetry/run-trace.ts';
+import { withSpan } from '../../telemetry/tracing.ts';
 import { addSiteOptions, clientFrom, CREDENTIAL_HELP, productFrom, type SiteFlags } from './site-options.ts';
 
 interface PullFlags extends SiteFlags {
@@ -112,12 +115,14 @@ A range pull interrupted midway resumes at its first unfinished window when run 
         const sink = await openDestination(flags.to, { logger });
         const captureRawXml = (sink as { needsRawXml?: boolean }).needsRawXml === true;
         const destination = redactDestination(flags.to);
-        const result = await pullSite({
+        // One trace per command: etl.run > etl.transfer > windows (see src/telemetry/attributes.ts).
+        const transfer = { [ATTR.site]: client.site.host, [ATTR.product]: product, [ATTR.destination]: destination, [ATTR.sinkType]: sink.type, [ATTR.mode]: mode.kind };
+        const result = await traceRun({ [ATTR.command]: 'pull', [ATTR.mode]: mode.kind }, () => withSpan(SPAN.transfer, transfer, () => pullSite({
           client, product, sink, state, target: destination, mode, windowSeconds, overlapSeconds,
           parse: (bytes, options) => parseReport(bytes, { ...options, product, captureRawXml }),
           ctx: { signal: controller.signal, logger },
           ...(flags.hostName === undefined ? {} : { host: flags.hostName }),
-        });
+        })), controller.signal);
         process.stdout.write(flags.json === true ? `${JSON.stringify(result, (key, value: unknown) => (value instanceof Error ? value.message : value), 2)}\n` : summary(result, destination));
         if (result.parseRejected.length > 0 || result.sinkRejected.length > 0) process.exitCode = 1;
       } finally {

@@ -22,8 +22,10 @@ import type { ProgressReporter } from '../../../src/progress/progress.ts';
 import type { BundleSink, RejectedSession, StageContext } from '../../../src/stage.ts';
 import { silentLogger } from '../../../src/stage.ts';
 import type { StateChange, StateStore, StreamKey } from '../../../src/state/state-store.ts';
-import { ATTR } from '../../../src/telemetry/attributes.ts';
+import { ATTR, SPAN } from '../../../src/telemetry/attributes.ts';
+import { reportWatermark } from '../../../src/telemetry/metrics.ts';
 import { traceParse } from '../../../src/telemetry/parse-span.ts';
+import { addRetryEvent, withSpan } from '../../../src/telemetry/tracing.ts';
 import type { ApplianceClient } from './appliance-client.ts';
 import { backoffDelay, sleep } from './backoff.ts';
 import { runEnd, splitWindows } from './pull-windows.ts';
@@ -171,7 +173,7 @@ export async function pullSite(options: PullOptions): Promise<PullResult> {
       try {
         const items = readSessionReport(client, query, { parse: parseCounting, host, signal: ctx.signal });
         const report = 'window' in query ? `${product === 'rs' ? 'Support' : 'Access'}Session` : `${product === 'rs' ? 'Support' : 'Access'}Session (lsids)`;
-        const stats = await traceParse({ [ATTR.report]: report }, () => loadReport(tap(items), shared, { ctx, ...(options.maxBatchSessions === undefined ? {} : { maxBatchSessions: options.maxBatchSessions }) }));
+        const stats = await traceParse({ [ATTR.report]: report, [ATTR.attempt]: attempt }, () => loadReport(tap(items), shared, { ctx, ...(options.maxBatchSessions === undefined ? {} : { maxBatchSessions: options.maxBatchSessions }) }));
         result.written += stats.written;
         result.parseRejected.push(...stats.parseRejected);
         result.sinkRejected.push(...stats.sinkRejected);
@@ -183,6 +185,7 @@ export async function pullSite(options: PullOptions): Promise<PullResult> {
         result.retriedWindows++;
         const delay = backoffDelay(attempt);
         logger.warn({ what, attempt, delayMs: delay, error: (error as Error).message }, 'report body cut short; reading it again');
+        addRetryEvent({ attempt, delayMs: delay, reason: 'report body cut short; reading it again', error }); // on the window's span
         await sleep(delay, ctx.signal);
       }
     }
@@ -201,7 +204,7 @@ export async function pullSite(options: PullOptions): Promise<PullResult> {
   async function readWindow(window: TimeWindow): Promise<ReadonlyMap<string, Sighting>> {
     result.windows++;
     const label = `${new Date(window.start * 1000).toISOString()} + ${window.seconds} s`;
-    const seen = await load({ product, window }, window.start, label);
+    const seen = await withSpan(SPAN.window, { [ATTR.windowStart]: window.start, [ATTR.windowSeconds]: window.seconds }, () => load({ product, window }, window.start, label));
     logger.info({ window: label, sessions: seen.size, inProgress: [...seen.values()].filter((s) => s.open).length }, 'window loaded');
     return seen;
   }
@@ -232,7 +235,7 @@ export async function pullSite(options: PullOptions): Promise<PullResult> {
     for (let offset = 0; offset < lsids.length; offset += size) {
       const batch = lsids.slice(offset, offset + size);
       result.lsidCalls++;
-      const seen = await load({ product, lsids: batch }, Math.floor(now() / 1000), `${batch.length} lsids`);
+      const seen = await withSpan(SPAN.lsids, { [ATTR.lsidCount]: batch.length }, () => load({ product, lsids: batch }, Math.floor(now() / 1000), `${batch.length} lsids`));
       const missing = batch.filter((lsid) => !seen.has(lsid));
       const change = tracking(seen);
       if (following) {
@@ -277,10 +280,12 @@ export async function pullSite(options: PullOptions): Promise<PullResult> {
       for (const window of windows) {
         const seen = await readWindow(window);
         await state.commit(stream, { watermark: window.start + window.seconds, ...tracking(seen) }, new Date(now()));
+        reportWatermark({ site: host, product, destination: options.target }, window.start + window.seconds); // etl.watermark.lag
         progress?.windowDone();
       }
       await followInProgress(until);
       result.watermark = await state.getWatermark(stream);
+      if (result.watermark !== undefined) reportWatermark({ site: host, product, destination: options.target }, result.watermark);
     }
   } catch (error) {
     if (!shared.aborted) await options.sink.close();
