@@ -48,6 +48,7 @@ export interface LoadStats {
 
 const AGE = Symbol('batch age reached');
 const SINK_FAILED = Symbol('sink failed');
+const CANCELLED = Symbol('run cancelled');
 
 const keyOf = (bundle: SessionBundle): string => `${bundle.session.key.host}\u0000${bundle.session.key.lsid}`;
 
@@ -104,6 +105,14 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
     await Promise.race([queue.onSizeLessThan(1), failed]);
   };
 
+  // A stalled source (a slow appliance) must not delay cancellation: the abort joins the race.
+  let onAbort: () => void = () => {};
+  const cancelled = new Promise<typeof CANCELLED>((resolve) => {
+    onAbort = () => resolve(CANCELLED);
+    if (ctx.signal.aborted) onAbort();
+    else ctx.signal.addEventListener('abort', onAbort, { once: true });
+  });
+
   await sink.connect(ctx);
   // Pulling the iterator by hand keeps parser failures (a damaged document) apart from sink failures.
   const iterator = items[Symbol.asyncIterator]();
@@ -112,9 +121,9 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
   try {
     for (;;) {
       pending ??= iterator.next();
-      const racers: Promise<IteratorResult<ReportItem> | typeof AGE | typeof SINK_FAILED>[] = [pending, failed];
+      const racers: Promise<IteratorResult<ReportItem> | typeof AGE | typeof SINK_FAILED | typeof CANCELLED>[] = [pending, failed, cancelled];
       if (ageTimer !== undefined) racers.push(ageTimer.promise);
-      let next: IteratorResult<ReportItem> | typeof AGE | typeof SINK_FAILED;
+      let next: IteratorResult<ReportItem> | typeof AGE | typeof SINK_FAILED | typeof CANCELLED;
       try {
         next = await Promise.race(racers);
       } catch (error) {
@@ -123,6 +132,10 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
         break;
       }
       if (next === SINK_FAILED) break;
+      if (next === CANCELLED) {
+        ctx.signal.throwIfAborted();
+        continue;
+      }
       if (next === AGE) {
         await dispatch();
         continue;
@@ -154,12 +167,16 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
   } catch (error) {
     // Cancelled (or a bug): abort first, so in-flight writes roll back instead of finishing.
     stopAgeTimer();
+    ctx.signal.removeEventListener('abort', onAbort);
     await sink.abort(error);
     await queue.onIdle();
-    await iterator.return?.();
+    // The parser may be mid-read (a pending next()); ending it then would wait for that read.
+    if (pending === undefined) await iterator.return?.();
+    else void pending.then(() => iterator.return?.(), () => undefined);
     throw error;
   }
   stopAgeTimer();
+  ctx.signal.removeEventListener('abort', onAbort);
   if (sinkFailure !== undefined) {
     if (sourceError === undefined) await iterator.return?.();
     await sink.abort(sinkFailure.error);

@@ -43,7 +43,9 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: 
       if (attempt >= policy.attempts || !hooks.isRetriable(error) || hooks.signal?.aborted === true) throw error;
       const wait = backoffMs(policy, attempt, hooks.random);
       await hooks.onRetry?.(error, attempt, wait);
-      await sleep(wait, undefined, hooks.signal === undefined ? undefined : { signal: hooks.signal });
+      const signal = hooks.signal;
+      if (signal === undefined) await sleep(wait);
+      else await sleep(wait, undefined, { signal }).catch(() => signal.throwIfAborted());
     }
   }
 }

@@ -2,7 +2,11 @@
  * The SQL sink contract: one suite every dialect runs against a real database. It loads through
  * `openDestination()` + `loadReport()`, the path `replay` and `bench` use.
  */
+import { createReadStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateReport } from '../../fixtures/generator/generate-report.ts';
+import { parseReport } from '../../stages/parsers/session-report-parser.ts';
 import { openDestination } from '../../sinks/destinations.ts';
 import type { SqlSink } from '../../sinks/sql/sql-sink.ts';
 import { SessionRefusedError, ValueTooLongError } from '../../sinks/sql/sql-errors.ts';
@@ -23,6 +27,40 @@ export async function load(spec: string, bundles: readonly SessionBundle[], maxB
   const stats = await loadReport(itemsOf(bundles), sink, { ctx: ctx(), maxBatchSessions });
   return { ...stats, sink };
 }
+
+const fixture = (path: string): string => fileURLToPath(new URL(`../../fixtures/${path}`, import.meta.url));
+
+/** Loads an XML report through the real parser. */
+export async function loadXml(spec: string, chunks: AsyncIterable<Uint8Array | string>, source: string, maxBatchSessions = 25, host?: string): Promise<LoadStats & { sink: SqlSink }> {
+  const sink = (await openDestination(spec)) as SqlSink;
+  const stats = await loadReport(parseReport(chunks, { source, ...(host === undefined ? {} : { host }) }), sink, { ctx: ctx(), maxBatchSessions });
+  return { ...stats, sink };
+}
+
+const NONE: Record<string, number> = {
+  session: 0, session_event: 0, session_event_data: 0, session_event_file: 0, system_information: 0, user: 0, representative: 0,
+  customer: 0, customer_info_field: 0, team: 0, custom_attribute: 0, session_recording: 0, exit_survey: 0, exit_survey_value: 0,
+};
+
+/** Rows per table each sample report gives, counted by hand from the XML. */
+const FIXTURE_ROWS: readonly { readonly file: string; readonly rows: Record<string, number>; readonly parseRejected?: number; readonly host?: string }[] = [
+  { file: 'peer/pra-cloud-access-session.xml', rows: { ...NONE, session: 1, session_event: 2, session_event_data: 1, user: 1, customer: 1 } },
+  { file: 'peer/pra-doc-mock-full.xml', rows: NONE, parseRejected: 1 }, // its only session has no lsid
+  { file: 'peer/pra-cloud-listing.xml', rows: NONE, host: 'sekoia-pra.beyondtrustcloud.com' }, // a listing carries no session data
+  { file: 'peer/pra-error-auth.xml', rows: NONE },
+  {
+    file: 'reports/pra-access-session-prefixed.xml',
+    rows: { ...NONE, session: 2, session_event: 8, session_event_data: 2, session_event_file: 2, user: 2, customer: 2, custom_attribute: 2, session_recording: 2 },
+  },
+  {
+    // The old Bomgar namespace says nothing of the product: its representatives go to `representative`.
+    file: 'reports/rs-support-session.xml',
+    rows: {
+      ...NONE, session: 2, session_event: 8, session_event_data: 2, system_information: 2, representative: 3, customer: 2, customer_info_field: 1,
+      team: 4, custom_attribute: 1, session_recording: 1, exit_survey: 2, exit_survey_value: 3,
+    },
+  },
+];
 
 export function describeSqlSinkContract(name: string, makeHarness: () => SqlHarness | Promise<SqlHarness>): void {
   describe(`${name}: SQL sink contract`, () => {
@@ -49,6 +87,24 @@ export function describeSqlSinkContract(name: string, makeHarness: () => SqlHarn
       const versions = await h.query<{ version: number }>(spec, `SELECT ${h.quote('version')} FROM ${h.quote('schema_version')}`);
       expect(versions.map((v) => Number(v.version))).toEqual([1]);
       expect(Object.values(await tableCounts(h, spec)).every((n) => n === 0)).toBe(true);
+    });
+
+    it.each(FIXTURE_ROWS)('loads $file through the real parser with exact row counts per table, twice without change', async ({ file, rows, parseRejected, host }) => {
+      const spec = h.freshSpec();
+      const path = fixture(file);
+      const stats = await loadXml(spec, createReadStream(path), path, 25, host);
+      expect(stats.parseRejected).toHaveLength(parseRejected ?? 0);
+      expect(await tableCounts(h, spec)).toEqual(rows);
+      await loadXml(spec, createReadStream(path), path, 25, host);
+      expect(await tableCounts(h, spec)).toEqual(rows);
+    });
+
+    it('loads a generated report through the real parser with exact row counts per table', async () => {
+      const options = { seed: 'xml', sessions: 60, product: 'rs' as const, host: 'rs.example.com' };
+      const spec = h.freshSpec();
+      const stats = await loadXml(spec, generateReport(options), 'generated.xml', 16);
+      expect(stats.written).toBe(60);
+      expect(await tableCounts(h, spec)).toEqual(expectedRowCounts(generatedBundles(60, { seed: 'xml', product: 'rs', host: 'rs.example.com' })));
     });
 
     it('treats writeBatch([]) as a no-op', async () => {

@@ -10,6 +10,9 @@ import { stagingKeyColumns } from '../schema.ts';
 import type { StagedTable, StagedValue } from '../staged-batch.ts';
 import { stagingName } from './mssql-sql.ts';
 
+/** Bulk options: tedious's `lockTable` (TABLOCK). @types/mssql names it `tableLock`, which tedious ignores silently. */
+export const BULK_OPTIONS = { lockTable: true } as unknown as sql.IBulkOptions;
+
 /** The mssql type for a logical column type (and staging key columns: int). */
 export function mssqlType(column: Pick<ColumnSpec, 'type' | 'maxLength'>): sql.ISqlType {
   switch (column.type) {

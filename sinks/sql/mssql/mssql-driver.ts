@@ -11,7 +11,7 @@ import type { QuarantineRow, SchemaStatus, SqlDriver } from '../dialect.ts';
 import { SCHEMA_VERSION } from '../schema.ts';
 import type { ErrorClass } from '../sql-errors.ts';
 import type { StagedBatch } from '../staged-batch.ts';
-import { bulkTable } from './mssql-bulk.ts';
+import { BULK_OPTIONS, bulkTable } from './mssql-bulk.ts';
 import type { MssqlDestination } from './mssql-connection.ts';
 import { classifyMssqlError } from './mssql-errors.ts';
 import {
@@ -22,9 +22,6 @@ import {
 const MIGRATIONS: readonly { readonly version: number; readonly description: string; readonly batches: () => string[] }[] = [
   { version: 1, description: 'Integration Client schema with sra-etl additions', batches: schemaV1Batches },
 ];
-
-/** tedious's option name; @types/mssql only knows the ignored `tableLock`. */
-const BULK_OPTIONS = { lockTable: true } as unknown as sql.IBulkOptions;
 
 function isMissingDatabase(error: unknown): boolean {
   const e = error as { number?: unknown; message?: unknown; originalError?: { number?: unknown; message?: unknown } } | null;
