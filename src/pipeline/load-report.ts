@@ -21,6 +21,8 @@ export interface LoadOptions {
   readonly ctx: StageContext;
   /** Sessions per batch. Default 500. */
   readonly maxBatchSessions?: number;
+  /** A batch also closes once its sessions' XML reaches this many bytes (bounds memory for big sessions). Default 4000000. */
+  readonly maxBatchBytes?: number;
   /** A batch is written once its first session has waited this long, in milliseconds, full or not. Default 5000. */
   readonly maxBatchAgeMs?: number;
   /** Batches being written at once; a further full batch (and the parser) waits. Default 2. */
@@ -46,15 +48,15 @@ export interface LoadStats {
   xmlBytes: number;
 }
 
-const AGE = Symbol('batch age reached');
-const SINK_FAILED = Symbol('sink failed');
-const CANCELLED = Symbol('run cancelled');
+/** Why the wait for the next item was cut short; the loop then acts on the state, not the reason. */
+type Interruption = 'age' | 'sink failed' | 'cancelled';
 
 const keyOf = (bundle: SessionBundle): string => `${bundle.session.key.host}\u0000${bundle.session.key.lsid}`;
 
 export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleSink, options: LoadOptions): Promise<LoadStats> {
   const { ctx } = options;
   const maxBatch = options.maxBatchSessions ?? 500;
+  const maxBytes = options.maxBatchBytes ?? 4_000_000;
   const maxAgeMs = options.maxBatchAgeMs ?? 5000;
   const maxInFlight = options.maxInFlightBatches ?? 2;
   const stats: LoadStats = { sessions: 0, written: 0, batches: 0, parseRejected: [], sinkRejected: [], reportErrors: [], xmlBytes: 0 };
@@ -62,16 +64,26 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
   /** Settles (never rejects) when the in-flight batch holding this session key is done. */
   const inFlight = new Map<string, Promise<void>>();
   let sinkFailure: { error: unknown } | undefined;
-  let wakeOnFailure: () => void = () => {};
-  const failed = new Promise<typeof SINK_FAILED>((resolve) => {
-    wakeOnFailure = () => resolve(SINK_FAILED);
-  });
+
+  // The wait for the next item can be cut short by the age timer, a failed write or cancellation
+  // (a stalled appliance must not hold any of them up). One fresh promise per wait, dropped after
+  // it: racing every item against one long-lived promise would pile reactions onto it that keep
+  // every item (and its session) alive until the run ends.
+  let wake: ((why: Interruption) => void) | undefined;
+  const interrupt = (why: Interruption) => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.(why);
+  };
 
   let batch: SessionBundle[] = [];
-  let ageTimer: { promise: Promise<typeof AGE>; handle: NodeJS.Timeout } | undefined;
+  let batchBytes = 0;
+  let ageTimer: NodeJS.Timeout | undefined;
+  let ageDue = false;
   const stopAgeTimer = () => {
-    if (ageTimer !== undefined) clearTimeout(ageTimer.handle);
+    if (ageTimer !== undefined) clearTimeout(ageTimer);
     ageTimer = undefined;
+    ageDue = false;
   };
 
   const dispatch = async (): Promise<void> => {
@@ -79,6 +91,7 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
     if (batch.length === 0 || sinkFailure !== undefined) return;
     const current = batch;
     batch = [];
+    batchBytes = 0;
     const conflicts = new Set<Promise<void>>();
     for (const bundle of current) {
       const busy = inFlight.get(keyOf(bundle));
@@ -94,24 +107,20 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
       },
       (error: unknown) => {
         sinkFailure ??= { error };
-        wakeOnFailure();
+        interrupt('sink failed');
       },
     ).finally(() => {
       for (const bundle of current) if (inFlight.get(keyOf(bundle)) === settled) inFlight.delete(keyOf(bundle));
     });
     for (const bundle of current) inFlight.set(keyOf(bundle), settled);
     // Backpressure: return (and pull more input) only once this batch has started writing, i.e.
-    // at most maxInFlight batches are being written while the next one fills.
-    await Promise.race([queue.onSizeLessThan(1), failed]);
+    // at most maxInFlight batches are being written while the next one fills. A failed write
+    // frees its slot too, so this never hangs.
+    await queue.onSizeLessThan(1);
   };
 
-  // A stalled source (a slow appliance) must not delay cancellation: the abort joins the race.
-  let onAbort: () => void = () => {};
-  const cancelled = new Promise<typeof CANCELLED>((resolve) => {
-    onAbort = () => resolve(CANCELLED);
-    if (ctx.signal.aborted) onAbort();
-    else ctx.signal.addEventListener('abort', onAbort, { once: true });
-  });
+  const onAbort = () => interrupt('cancelled');
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
 
   await sink.connect(ctx);
   // Pulling the iterator by hand keeps parser failures (a damaged document) apart from sink failures.
@@ -120,42 +129,42 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
   let pending: Promise<IteratorResult<ReportItem>> | undefined;
   try {
     for (;;) {
+      if (sinkFailure !== undefined) break;
+      ctx.signal.throwIfAborted();
+      if (ageDue) {
+        await dispatch();
+        continue;
+      }
       pending ??= iterator.next();
-      const racers: Promise<IteratorResult<ReportItem> | typeof AGE | typeof SINK_FAILED | typeof CANCELLED>[] = [pending, failed, cancelled];
-      if (ageTimer !== undefined) racers.push(ageTimer.promise);
-      let next: IteratorResult<ReportItem> | typeof AGE | typeof SINK_FAILED | typeof CANCELLED;
+      const interruption = new Promise<Interruption>((resolve) => {
+        wake = resolve;
+      });
+      let next: IteratorResult<ReportItem> | Interruption;
       try {
-        next = await Promise.race(racers);
+        next = await Promise.race([pending, interruption]);
       } catch (error) {
         sourceError = error;
         pending = undefined;
         break;
+      } finally {
+        wake = undefined;
       }
-      if (next === SINK_FAILED) break;
-      if (next === CANCELLED) {
-        ctx.signal.throwIfAborted();
-        continue;
-      }
-      if (next === AGE) {
-        await dispatch();
-        continue;
-      }
+      if (typeof next === 'string') continue; // handled at the top of the loop
       pending = undefined;
       if (next.done === true) break;
-      ctx.signal.throwIfAborted();
       const item = next.value;
       if (item.type === 'session') {
         stats.sessions++;
         stats.xmlBytes += item.bundle.xmlBytes;
         batch.push(item.bundle);
+        batchBytes += item.bundle.xmlBytes;
         if (batch.length === 1 && maxAgeMs > 0 && Number.isFinite(maxAgeMs)) {
-          let handle: NodeJS.Timeout | undefined;
-          const promise = new Promise<typeof AGE>((resolve) => {
-            handle = setTimeout(resolve, maxAgeMs, AGE);
-          });
-          ageTimer = { promise, handle: handle as unknown as NodeJS.Timeout };
+          ageTimer = setTimeout(() => {
+            ageDue = true;
+            interrupt('age');
+          }, maxAgeMs);
         }
-        if (batch.length >= maxBatch) await dispatch();
+        if (batch.length >= maxBatch || batchBytes >= maxBytes) await dispatch();
       } else if (item.type === 'rejected') {
         stats.parseRejected.push(item.error);
       } else if (item.type === 'error') {
@@ -178,7 +187,8 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
   stopAgeTimer();
   ctx.signal.removeEventListener('abort', onAbort);
   if (sinkFailure !== undefined) {
-    if (sourceError === undefined) await iterator.return?.();
+    if (sourceError === undefined && pending === undefined) await iterator.return?.();
+    else if (sourceError === undefined) void pending?.then(() => iterator.return?.(), () => undefined);
     await sink.abort(sinkFailure.error);
     throw sinkFailure.error;
   }

@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../../src/errors.ts';
 import { loadReport } from '../../../src/pipeline/load-report.ts';
@@ -65,6 +67,27 @@ function source(list: readonly SessionBundle[], options: { pauseAfter?: number; 
 }
 
 describe('loadReport', () => {
+  it('lets go of written sessions while the run goes on (memory stays bounded)', async () => {
+    setFlagsFromString('--expose_gc');
+    const gc = runInNewContext('gc') as () => void;
+    const refs: WeakRef<SessionBundle>[] = [];
+    let alive = -1;
+    async function* items(): AsyncGenerator<ReportItem> {
+      for (let i = 0; i < 60; i++) {
+        const [bundle] = generatedBundles(1, { seed: 'gc' }, i) as [SessionBundle];
+        refs.push(new WeakRef(bundle));
+        yield { type: 'session', bundle };
+        if (i === 59) {
+          await sleep(20);
+          gc();
+          alive = refs.slice(0, 40).filter((ref) => ref.deref() !== undefined).length;
+        }
+      }
+    }
+    await loadReport(items(), new RecordingSink(), { ctx: ctx(), maxBatchSessions: 5, maxInFlightBatches: 1 });
+    expect(alive).toBe(0);
+  });
+
   it('closes batches at the count limit and writes every session once', async () => {
     const sink = new RecordingSink();
     const stats = await loadReport(source(bundles).items, sink, { ctx: ctx(), maxBatchSessions: 5 });
