@@ -29,8 +29,9 @@ function columnDefinition(column: ColumnSpec): string {
 export function createTableSql(table: TableSpec): string {
   const lines = ['id INTEGER PRIMARY KEY'];
   if (table.parent !== null) {
-    lines.push(`${quote(table.parent.column)} INTEGER NOT NULL REFERENCES ${quote(table.parent.table)} (id) ON DELETE CASCADE`);
-    lines.push('seq INTEGER NOT NULL');
+    // No FOREIGN KEY clause, as on the other dialects: the writer replaces a session and its
+    // children in one transaction (see the README's schema notes).
+    lines.push(`${quote(table.parent.column)} INTEGER NOT NULL`, 'seq INTEGER NOT NULL');
   }
   for (const column of table.columns) lines.push(columnDefinition(column));
   return `CREATE TABLE IF NOT EXISTS ${quote(table.name)} (\n  ${lines.join(',\n  ')}\n)`;

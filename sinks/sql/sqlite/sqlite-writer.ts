@@ -46,7 +46,6 @@ export class SqliteWriter {
     this.#db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 10_000 });
     this.#db.exec('PRAGMA journal_mode = WAL');
     this.#db.exec('PRAGMA synchronous = FULL');
-    this.#db.exec('PRAGMA foreign_keys = ON');
   }
 
   /** Creates the schema or applies the migrations it lacks. */
