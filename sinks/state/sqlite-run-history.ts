@@ -9,80 +9,17 @@
  *   slot served, the last failure notification, and the run lock (holder host/pid/run, heartbeat).
  * - `scheduler_state`: the daemon's pid, host, state and heartbeat (one row).
  *
- * Migrations are numbered and recorded in `run_history_migration`, so the tables can share a file
- * with the watermark and quarantine tables of the pull code without stepping on their versioning.
+ * The tables are migration 2 of the state database (sqlite-state-migrations.ts), beside the pull's
+ * watermarks, sessions in progress and backfill jobs, which this class also summarises for `status`.
  * WAL and a busy timeout let `sra-etl status` and `sra-etl run` read and lock while `serve` writes.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { DataType } from '../../src/config/config-types.ts';
 import type {
-  FinishTransferInput, LockHolder, LockOwner, LockResult, RunHistoryStore, RunRecord, RunResult, RunTrigger, ScheduleStateRecord,
+  FinishTransferInput, LockHolder, LockOwner, LockResult, PullStreamState, RunHistoryStore, RunRecord, RunResult, RunTrigger, ScheduleStateRecord,
   SchedulerStateRecord, StartRunInput, TransferRunRecord,
 } from '../../src/scheduler/run-history.ts';
-
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE run (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     schedule TEXT NOT NULL,
-     trigger TEXT NOT NULL,
-     scheduled_for TEXT,
-     started_at TEXT NOT NULL,
-     finished_at TEXT,
-     result TEXT NOT NULL,
-     reason TEXT,
-     host TEXT NOT NULL,
-     pid INTEGER NOT NULL,
-     instance TEXT NOT NULL
-   );
-   CREATE INDEX run_by_schedule ON run (schedule, id);
-   CREATE INDEX run_running ON run (result) WHERE result = 'running';
-   CREATE TABLE run_transfer (
-     run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
-     transfer_index INTEGER NOT NULL,
-     site TEXT NOT NULL,
-     destination TEXT NOT NULL,
-     data TEXT NOT NULL,
-     started_at TEXT,
-     finished_at TEXT,
-     result TEXT NOT NULL,
-     reason TEXT,
-     error_code TEXT,
-     detail TEXT,
-     sessions INTEGER NOT NULL DEFAULT 0,
-     files INTEGER NOT NULL DEFAULT 0,
-     bytes INTEGER NOT NULL DEFAULT 0,
-     PRIMARY KEY (run_id, transfer_index)
-   );
-   CREATE TABLE schedule_state (
-     schedule TEXT PRIMARY KEY,
-     next_run_at TEXT,
-     next_trigger TEXT,
-     timing TEXT,
-     consecutive_failures INTEGER NOT NULL DEFAULT 0,
-     last_slot_at TEXT,
-     notified_at TEXT,
-     notified_reason TEXT,
-     lock_host TEXT,
-     lock_pid INTEGER,
-     lock_instance TEXT,
-     lock_run_id INTEGER,
-     lock_since TEXT,
-     lock_heartbeat_at TEXT
-   );
-   CREATE TABLE scheduler_state (
-     id INTEGER PRIMARY KEY CHECK (id = 1),
-     host TEXT NOT NULL,
-     pid INTEGER NOT NULL,
-     instance TEXT NOT NULL,
-     state TEXT NOT NULL,
-     started_at TEXT NOT NULL,
-     heartbeat_at TEXT NOT NULL,
-     stopped_at TEXT,
-     config_path TEXT NOT NULL
-   );`,
-];
+import { SqliteStateStore } from './sqlite-state-store.ts';
 
 type Row = Record<string, string | number | null>;
 
@@ -93,24 +30,13 @@ export class SqliteRunHistory implements RunHistoryStore {
 
   /** Opens (creating file and folders when missing) and migrates the state database at `path`. */
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    // The pull's state store owns the file's schema and its migrations (ours among them).
+    void new SqliteStateStore(path).close();
     this.#db = new DatabaseSync(path);
     this.#db.exec('PRAGMA busy_timeout = 10000');
     this.#db.exec('PRAGMA journal_mode = WAL');
-    this.#db.exec('PRAGMA synchronous = NORMAL');
+    this.#db.exec('PRAGMA synchronous = FULL');
     this.#db.exec('PRAGMA foreign_keys = ON');
-    this.#migrate();
-  }
-
-  #migrate(): void {
-    this.#db.exec('CREATE TABLE IF NOT EXISTS run_history_migration (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-    this.#transaction(() => {
-      const row = this.#db.prepare('SELECT COALESCE(MAX(version), 0) AS version FROM run_history_migration').get() as { version: number };
-      for (let version = row.version + 1; version <= MIGRATIONS.length; version++) {
-        this.#db.exec(MIGRATIONS[version - 1] as string);
-        this.#db.prepare('INSERT INTO run_history_migration (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
-      }
-    });
   }
 
   /** BEGIN IMMEDIATE: takes the write lock up front, so read-then-write (the run lock) is atomic across processes. */
@@ -289,6 +215,30 @@ export class SqliteRunHistory implements RunHistoryStore {
       this.#ensureSchedule(schedule);
       this.#db.prepare('UPDATE schedule_state SET notified_at = ?, notified_reason = ? WHERE schedule = ?').run(notifiedAt ?? null, notifiedReason ?? null, schedule);
     });
+  }
+
+  pullStreams(): PullStreamState[] {
+    const iso = (seconds: unknown) => new Date(Number(seconds) * 1000).toISOString();
+    const streams = new Map<string, { site: string; product: string; target: string; watermark?: string; watermarkUpdatedAt?: string; inProgress: number; oldestInProgressStart?: string; backfills: PullStreamState['backfills'][number][] }>();
+    const stream = (row: Row) => {
+      const key = `${String(row.site)}\u0000${String(row.product)}\u0000${String(row.target)}`;
+      let entry = streams.get(key);
+      if (!entry) {
+        entry = { site: String(row.site), product: String(row.product), target: String(row.target), inProgress: 0, backfills: [] };
+        streams.set(key, entry);
+      }
+      return entry;
+    };
+    for (const row of this.#db.prepare('SELECT site, product, target, until_time, updated_at FROM watermark ORDER BY site, product, target').all() as Row[]) {
+      Object.assign(stream(row), { watermark: iso(row.until_time), watermarkUpdatedAt: String(row.updated_at) });
+    }
+    for (const row of this.#db.prepare('SELECT site, product, target, COUNT(*) AS n, MIN(start_time) AS oldest FROM in_progress_session GROUP BY site, product, target').all() as Row[]) {
+      Object.assign(stream(row), { inProgress: Number(row.n), oldestInProgressStart: iso(row.oldest) });
+    }
+    for (const row of this.#db.prepare('SELECT site, product, target, job_id, from_time, to_time, done_until FROM backfill_job ORDER BY started_at').all() as Row[]) {
+      stream(row).backfills.push({ id: String(row.job_id), from: iso(row.from_time), to: iso(row.to_time), doneUntil: iso(row.done_until) });
+    }
+    return [...streams.values()];
   }
 
   schedulerState(): SchedulerStateRecord | undefined {

@@ -92,6 +92,23 @@ export interface SchedulerStateRecord extends ProcessIdentity {
   readonly configPath: string;
 }
 
+/** What the incremental pulls remember about one stream (site, product, destination), for `status`. */
+export interface PullStreamState {
+  /** The site's host as sessions are keyed. */
+  readonly site: string;
+  readonly product: string;
+  /** The destination as the pull names it (redacted spec, or `file:<dir>?types=…`). */
+  readonly target: string;
+  /** ISO UTC (appliance clock): every session that began before it is committed. */
+  readonly watermark?: string;
+  readonly watermarkUpdatedAt?: string;
+  /** Sessions seen in progress, re-fetched until they close. */
+  readonly inProgress: number;
+  readonly oldestInProgressStart?: string;
+  /** Range backfills not finished (ISO UTC bounds and how far they got). */
+  readonly backfills: readonly { readonly id: string; readonly from: string; readonly to: string; readonly doneUntil: string }[];
+}
+
 export interface StartRunInput {
   readonly schedule: string;
   readonly trigger: RunTrigger;
@@ -143,6 +160,9 @@ export interface RunHistoryStore {
   saveScheduleState(state: ScheduleStateRecord): void;
   /** Records the last failure notification sent (undefined clears it, after a recovery). */
   recordNotification(schedule: string, notifiedAt: string | undefined, notifiedReason: string | undefined): void;
+
+  /** Every stream the pulls keep state for. */
+  pullStreams(): PullStreamState[];
 
   schedulerState(): SchedulerStateRecord | undefined;
   saveSchedulerState(state: SchedulerStateRecord): void;

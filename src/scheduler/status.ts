@@ -8,7 +8,7 @@ import { describeTiming } from '../config/timing.ts';
 import type { DataType } from '../config/config-types.ts';
 import { slotAfter } from './next-run.ts';
 import { isProcessAlive, processIsAlive, THIS_PROCESS, type ProcessIdentity } from './process-identity.ts';
-import type { RunHistoryStore, RunRecord, RunTrigger } from './run-history.ts';
+import type { PullStreamState, RunHistoryStore, RunRecord, RunTrigger } from './run-history.ts';
 
 export interface SchedulerStatus {
   /** `running`: a live daemon; `stopped`: it stopped cleanly; `dead`: it ended without stopping (crash, SIGKILL); `never`: no daemon ever ran on this state store. */
@@ -41,6 +41,8 @@ export interface StatusReport {
   readonly stateStore: string;
   readonly scheduler: SchedulerStatus;
   readonly schedules: readonly ScheduleStatus[];
+  /** What the incremental pulls remember: watermark, sessions in progress, unfinished backfills per stream. */
+  readonly pulls: readonly PullStreamState[];
 }
 
 export interface StatusOptions {
@@ -96,5 +98,5 @@ export function buildStatus(config: EtlConfig, store: RunHistoryStore | undefine
       consecutiveFailures: state?.consecutiveFailures ?? 0,
     };
   });
-  return { generatedAt: options.now.toISOString(), config: config.path, stateStore: config.state.path, scheduler, schedules };
+  return { generatedAt: options.now.toISOString(), config: config.path, stateStore: config.state.path, scheduler, schedules, pulls: store?.pullStreams() ?? [] };
 }

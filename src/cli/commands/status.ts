@@ -77,6 +77,18 @@ export function formatStatus(report: StatusReport, now: Date): string {
     else out.push('    no run yet');
     if (s.lastRun && s.lastRun.result !== 'succeeded') out.push(`    last success: ${s.lastSuccessAt ? when(s.lastSuccessAt, now) : 'never'}`);
   }
+  if (report.pulls.length > 0) {
+    out.push('', 'Incremental pulls (watermark: every session that began before it is loaded; sessions in progress are re-read until they close)');
+    const rows = report.pulls.map((p) => [
+      p.site,
+      p.product,
+      p.target,
+      p.watermark ? when(p.watermark, now) : '-',
+      String(p.inProgress),
+      p.backfills.map((b) => `${b.from.slice(0, 10)}..${b.to.slice(0, 10)} done to ${b.doneUntil.slice(0, 16)}`).join('; ') || '-',
+    ]);
+    out.push(table(['Site', 'Product', 'Destination', 'Watermark', 'In progress', 'Unfinished backfill'], rows).split('\n').map((line) => `  ${line}`).join('\n'));
+  }
   return `${out.join('\n')}\n`;
 }
 
