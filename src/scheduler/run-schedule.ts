@@ -97,7 +97,7 @@ export async function runScheduleOnce(schedule: ScheduleConfig, request: RunRequ
   try {
     const outcomes = await runTrace.within(() => Promise.all(schedule.transfers.map(async (transfer) => {
       const startedAt = iso();
-      const transferLogger = logger.child({ transfer: transfer.index + 1, site: transfer.site, destination: transfer.destination });
+      const transferLogger = logger.child({ transfer: transfer.index + 1, transferSite: transfer.site, transferDestination: transfer.destination });
       const site = deps.config.sites.get(transfer.site);
       const destination = deps.config.destinations.get(transfer.destination);
       try {

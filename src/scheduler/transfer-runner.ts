@@ -38,3 +38,8 @@ export interface TransferOutcome extends Partial<TransferCounts> {
 }
 
 export type TransferRunner = (request: TransferRequest, ctx: TransferContext) => Promise<TransferOutcome>;
+
+/** A runner that keeps resources between runs (one HTTP client and OAuth token per site) and releases them at the end. */
+export interface ClosableTransferRunner extends TransferRunner {
+  close?(): Promise<void>;
+}

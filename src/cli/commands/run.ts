@@ -10,14 +10,14 @@ import { ConfigError, EtlError } from '../../errors.ts';
 import { progressBoardFor } from '../../progress/progress-board.ts';
 import { reapInterruptedRuns } from '../../scheduler/reap.ts';
 import { runScheduleOnce, type RunOutcome } from '../../scheduler/run-schedule.ts';
-import type { TransferRunner } from '../../scheduler/transfer-runner.ts';
+import type { ClosableTransferRunner } from '../../scheduler/transfer-runner.ts';
 import type { Logger } from '../../stage.ts';
 import { duration, localDateTime } from '../human-time.ts';
 import { CONFIG_OPTION, createConfiguredLogger, loadConfigFrom, openRunHistory, runNotifierFor } from '../runtime.ts';
 import { defaultTransferRunner } from '../transfer-runner.ts';
 import { startTelemetry } from '../../telemetry/sdk.ts';
 
-export type TransferRunnerFactory = (config: EtlConfig, logger: Logger) => Promise<TransferRunner>;
+export type TransferRunnerFactory = (config: EtlConfig, logger: Logger) => Promise<ClosableTransferRunner>;
 
 export interface RunCommandOptions {
   readonly config?: string;
@@ -79,16 +79,18 @@ export async function runSchedulesNow(options: RunCommandOptions): Promise<numbe
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let runner: ClosableTransferRunner | undefined;
   try {
     await logs.removeOldFiles();
     for (const run of reapInterruptedRuns(store, { now: new Date() })) {
       logger.warn({ schedule: run.schedule, runId: run.id }, 'run left unfinished by a process that ended; marked interrupted');
     }
-    const runner = await (options.runnerFactory ?? defaultTransferRunner)(config, logger);
+    runner = await (options.runnerFactory ?? defaultTransferRunner)(config, logger);
+    const run = runner;
     const outcomes = await Promise.all(schedules.map((schedule) => runScheduleOnce(schedule, { trigger: 'manual', signal: controller.signal }, {
       config,
       store,
-      runner,
+      runner: run,
       logger,
       onFinished: notifier?.hook,
       progressFor: board ? (s, t) => board.reporter(`${s.name} #${t.index + 1} ${t.site} -> ${t.destination}`) : undefined,
@@ -100,6 +102,7 @@ export async function runSchedulesNow(options: RunCommandOptions): Promise<numbe
     return outcomes.every((o) => o.status === 'finished' && o.run.result === 'succeeded') ? 0 : 1;
   } finally {
     board?.stop();
+    await runner?.close?.();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     notifier?.close();

@@ -12,6 +12,7 @@ import { CONFIG_OPTION, createConfiguredLogger, loadConfigFrom, openRunHistory, 
 import { defaultTransferRunner } from '../transfer-runner.ts';
 import { shutdownTelemetry, startTelemetry } from '../../telemetry/sdk.ts';
 import type { TransferRunnerFactory } from './run.ts';
+import type { ClosableTransferRunner } from '../../scheduler/transfer-runner.ts';
 
 export interface ServeOptions {
   readonly config?: string;
@@ -32,8 +33,9 @@ export async function serveDaemon(options: ServeOptions): Promise<number> {
   const notifier = runNotifierFor(config, store, logger);
   const timeoutMs = (options.shutdownTimeoutSeconds ?? 30) * 1000;
   let sweep: NodeJS.Timeout | undefined;
+  let runner: ClosableTransferRunner | undefined;
   try {
-    const runner = await (options.runnerFactory ?? defaultTransferRunner)(config, logger);
+    runner = await (options.runnerFactory ?? defaultTransferRunner)(config, logger);
     const scheduler = new Scheduler({ config, store, runner, logger, onFinished: notifier?.hook });
     const removeOld = async () => {
       const removed = await logs.removeOldFiles();
@@ -62,6 +64,7 @@ export async function serveDaemon(options: ServeOptions): Promise<number> {
     return report.forced.length > 0 ? 1 : 0;
   } finally {
     clearInterval(sweep);
+    await runner?.close?.().catch(() => undefined);
     notifier?.close();
     store.close();
     await logs.close();
