@@ -32,9 +32,10 @@ export function when(iso: string | undefined, now: Date): string {
   return `${localDateTime(date)} (${relative})`;
 }
 
-/** Left-aligned columns separated by two spaces. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** Columns separated by two spaces, left-aligned unless `right` lists the column. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[], right: readonly number[] = []): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, i) => (right.includes(i) ? cell.padStart(widths[i] ?? 0) : i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }

@@ -71,7 +71,7 @@ export class ProgressBoard {
   /** Redraws every line in place. */
   render(): void {
     if (this.#rows.length === 0) return;
-    const width = Math.max(20, (this.#stream.columns ?? 120) - 1);
+    const width = Math.max(20, (this.#stream.columns || 120) - 1);
     let text = this.#drawn > 0 ? `\x1b[${this.#drawn}F` : '';
     for (const row of this.#rows) {
       const line = progressLine(row.label, row.totals, this.#now() - row.started);

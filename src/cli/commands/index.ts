@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { registerConfig } from './config.ts';
+import { registerDemo } from './demo.ts';
 import { registerDb } from './db-init.ts';
 import { registerNotify } from './notify.ts';
 import { registerPull } from './pull.ts';
@@ -15,4 +16,4 @@ import { registerTestSite } from './test-site.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [registerRun, registerServe, registerStatus, registerPull, registerTestSite, registerConfig, registerDb, registerNotify, registerSimulate];
+export const commands: readonly RegisterCommand[] = [registerDemo, registerRun, registerServe, registerStatus, registerPull, registerTestSite, registerConfig, registerDb, registerNotify, registerSimulate];
