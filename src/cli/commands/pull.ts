@@ -10,6 +10,8 @@ import { pullSite } from '../../../stages/sources/appliance/pull-site.ts';
 import { parseStartDate } from '../../../stages/sources/appliance/pull-windows.ts';
 import { parseReport } from '../../../stages/parsers/session-report-parser.ts';
 import { openDestination, redactDestination } from '../../../sinks/destinations.ts';
+import { dataTypesOption, fileSummaryLines, needsSessionReports, requireFileSinkFor, stateTarget, storeBackupIfAsked, TYPES_HELP } from '../../../sinks/file/file-transfer.ts';
+import { createArtifactFetcher } from '../../../stages/sources/appliance/artifact-fetcher.ts';
 import { DEFAULT_STATE_FILE, SqliteStateStore } from '../../../sinks/state/sqlite-state-store.ts';
 import { stderrLogger } from '../stderr-logger.ts';
 import { ATTR, SPAN } from '../../telemetry/attributes.ts';
@@ -30,6 +32,7 @@ interface PullFlags extends SiteFlags {
   hostName?: string;
   json?: boolean;
   verbose?: boolean;
+  types?: string;
 }
 
 function positive(text: string, option: string): number {
@@ -56,7 +59,8 @@ export function pullModeFrom(flags: Pick<PullFlags, 'from' | 'days' | 'lsid' | '
 
 const iso = (seconds: number | undefined) => (seconds === undefined ? '-' : new Date(seconds * 1000).toISOString().replace('.000Z', 'Z'));
 
-function summary(result: PullResult, destination: string): string {
+function summary(result: PullResult | undefined, destination: string, fileLines: readonly string[]): string {
+  if (result === undefined) return `${[`stored into ${destination}:`, ...fileLines].join('\n')}\n`;
   const lines = [
     `pulled ${result.sessions} session(s) (${result.sessionsInProgress} still in progress) from ${result.site} (${result.product}) into ${destination}: ${result.windows} window(s), ${result.lsidCalls} lsid call(s)`,
   ];
@@ -67,6 +71,7 @@ function summary(result: PullResult, destination: string): string {
   for (const forgotten of result.forgotten) lines.push(`  not followed  ${forgotten.lsid}: ${forgotten.reason}`);
   for (const error of result.parseRejected) lines.push(`  rejected      ${error.message}`);
   for (const rejected of result.sinkRejected) lines.push(`  not stored    ${rejected.bundle.session.key.lsid}: ${rejected.error.message}`);
+  lines.push(...fileLines);
   return `${lines.join('\n')}\n`;
 }
 
@@ -85,6 +90,7 @@ export function registerPull(program: Command): void {
     .option('--overlap-minutes <n>', 'incremental runs re-read this much before the last run\'s end, against clock skew', '10')
     .option('--state <file>', 'state database (watermarks, sessions in progress, backfill checkpoints)', DEFAULT_STATE_FILE)
     .option('--host-name <name>', 'the sessions\' host name in the destination, if not the --site host')
+    .option('--types <list>', TYPES_HELP, 'sessions')
     .option('--json', 'print the result as JSON')
     .option('--verbose', 'log each window and every retry on stderr');
   addSiteOptions(command)
@@ -95,6 +101,8 @@ Examples:
   $ sra-etl pull --site access.example.com --lsid e9e99aeb9ad54fb381634498502c5a1b --to postgres://etl@db/sra
   $ sra-etl pull --site access.example.com --to sqlite:data/sra.db          # incremental: what is new since the last run
   $ sra-etl pull --site http://127.0.0.1:8940 --client-id sra-etl-simulator --client-secret simulator-secret --to sqlite:/tmp/sim.db
+  $ sra-etl pull --site support.example.com --product rs --from 2024-12-01 --to file:/srv/sra --types sessions,recordings,shell-recordings,sms-recordings
+  $ SRA_ETL_BACKUP_PASSWORD=… sra-etl pull --site support.example.com --to 'file:/srv/sra?backups.retention=7' --types backups
 
 A range pull interrupted midway resumes at its first unfinished window when run again with the same
 --from/--days. Incremental runs never lose a session to clock skew smaller than --overlap-minutes.`)
@@ -112,19 +120,33 @@ A range pull interrupted midway resumes at its first unfinished window when run 
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        const sink = await openDestination(flags.to, { logger });
+        const types = dataTypesOption(flags.types);
+        const fetcher = createArtifactFetcher(client, product, flags.hostName ?? client.site.host);
+        const sink = await openDestination(flags.to, { logger, types, fetcher });
+        requireFileSinkFor(types, sink);
         const captureRawXml = (sink as { needsRawXml?: boolean }).needsRawXml === true;
         const destination = redactDestination(flags.to);
         // One trace per command: etl.run > etl.transfer > windows (see src/telemetry/attributes.ts).
         const transfer = { [ATTR.site]: client.site.host, [ATTR.product]: product, [ATTR.destination]: destination, [ATTR.sinkType]: sink.type, [ATTR.mode]: mode.kind };
-        const result = await traceRun({ [ATTR.command]: 'pull', [ATTR.mode]: mode.kind }, () => withSpan(SPAN.transfer, transfer, () => pullSite({
-          client, product, sink, state, target: destination, mode, windowSeconds, overlapSeconds,
-          parse: (bytes, options) => parseReport(bytes, { ...options, product, captureRawXml }),
-          ctx: { signal: controller.signal, logger },
-          ...(flags.hostName === undefined ? {} : { host: flags.hostName }),
-        })), controller.signal);
-        process.stdout.write(flags.json === true ? `${JSON.stringify(result, (key, value: unknown) => (value instanceof Error ? value.message : value), 2)}\n` : summary(result, destination));
-        if (result.parseRejected.length > 0 || result.sinkRejected.length > 0) process.exitCode = 1;
+        const ctx = { signal: controller.signal, logger };
+        const result = await traceRun({ [ATTR.command]: 'pull', [ATTR.mode]: mode.kind }, () => withSpan(SPAN.transfer, transfer, async (): Promise<PullResult | undefined> => {
+          await storeBackupIfAsked(sink, types, ctx);
+          if (!needsSessionReports(types)) {
+            await sink.close();
+            return undefined;
+          }
+          return pullSite({
+            client, product, sink, state, target: stateTarget(destination, types), mode, windowSeconds, overlapSeconds,
+            parse: (bytes, options) => parseReport(bytes, { ...options, product, captureRawXml }),
+            ctx,
+            ...(flags.hostName === undefined ? {} : { host: flags.hostName }),
+          });
+        }), controller.signal);
+        const files = (sink as { report?: unknown }).report;
+        process.stdout.write(flags.json === true
+          ? `${JSON.stringify({ ...result, ...(files === undefined ? {} : { files }) }, (key, value: unknown) => (value instanceof Error ? value.message : value), 2)}\n`
+          : summary(result, destination, fileSummaryLines(sink)));
+        if (result !== undefined && (result.parseRejected.length > 0 || result.sinkRejected.length > 0)) process.exitCode = 1;
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
