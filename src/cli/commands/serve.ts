@@ -57,6 +57,7 @@ export async function serveDaemon(options: ServeOptions): Promise<number> {
     });
     const plans = scheduler.start();
     logger.info({ config: config.path, state: config.state.path, schedules: plans.length, logs: logs.directory ?? null }, 'scheduler started');
+    if (plans.length === 0) logger.warn({ config: config.path }, 'no enabled schedule: serve will run nothing until the configuration has one (enabled: true) and serve is restarted');
     const signal = await stopped;
     logger.warn({ signal, timeoutMs }, 'stop requested: cancelling running transfers');
     const report = await scheduler.stop(new EtlError(`stopped by ${signal}`, 'aborted', 'scheduling'), timeoutMs);
