@@ -19,7 +19,7 @@ import {
   copyChildSql, COPY_SESSIONS_SQL, CREATE_STAGING_SQL, insertRejectedSql, mergeSql, MIGRATION_LOCK_SQL, PARENT_TABLES, quote, SCHEMA_VERSION_SQL, schemaV1Statements, SEQUENCES_SQL,
 } from './postgres-sql.ts';
 
-async function copy(client: pg.Client, sql: string, chunks: Iterable<string>): Promise<void> {
+async function copy(client: pg.Client, sql: string, chunks: Iterable<Buffer>): Promise<void> {
   await pipeline(Readable.from(chunks), client.query(copyFrom(sql)));
 }
 

@@ -3,6 +3,7 @@
  * `register*` function that adds itself (with its own --help text) to the program.
  */
 import type { Command } from 'commander';
+import { registerBench } from './bench.ts';
 import { registerConfig } from './config.ts';
 import { registerDemo } from './demo.ts';
 import { registerDb } from './db-init.ts';
@@ -16,4 +17,4 @@ import { registerTestSite } from './test-site.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [registerDemo, registerRun, registerServe, registerStatus, registerPull, registerTestSite, registerConfig, registerDb, registerNotify, registerSimulate];
+export const commands: readonly RegisterCommand[] = [registerDemo, registerRun, registerServe, registerStatus, registerPull, registerTestSite, registerConfig, registerDb, registerBench, registerNotify, registerSimulate];

