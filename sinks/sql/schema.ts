@@ -70,7 +70,7 @@ export const SESSION: TableSpec = {
   name: 'session',
   guide: true,
   parent: null,
-  description: 'one BeyondTrust session, keyed by (host_name, lsid)',
+  description: 'one BeyondTrust session',
   columns: [
     { ...g('lsid', 'text', 'session/@lsid', 64), nullable: false },
     { ...g('host_name', 'text', 'the site hostname the report came from (not in the XML)', NAME), nullable: false },
