@@ -15,7 +15,7 @@ import type { ApiCall, ApplianceClient } from './appliance-client.ts';
 import { applianceReportError } from './appliance-error.ts';
 
 /** A report parser: bytes in, ReportItems out (stages/parsers/session-report-parser.ts). */
-export type ReportParser = (bytes: AsyncIterable<Uint8Array | string>, options: { readonly source: string; readonly host?: string }) => AsyncGenerator<ReportItem>;
+export type ReportParser = (bytes: AsyncIterable<Uint8Array | string>, options: { readonly source: string; readonly host?: string; readonly product?: Product }) => AsyncGenerator<ReportItem>;
 
 /** Sessions that began in [start, start + seconds], both in UNIX seconds of the appliance's clock. */
 export interface TimeWindow {
@@ -69,6 +69,8 @@ export interface ReadOptions {
   readonly parse: ReportParser;
   /** The sessions' `host` key. Default the client's site host (`hostname[:port]`). */
   readonly host?: string;
+  /** The product the report call asked for (its sessions' `product`, which the XML may not say). */
+  readonly product?: Product;
   readonly signal?: AbortSignal;
 }
 
@@ -80,7 +82,7 @@ export async function* readReport(client: ApplianceClient, call: ApiCall, option
   const response = await client.open(call, options.signal);
   const source = `${client.site.baseUrl.href}${call.path} (${call.label})`;
   try {
-    for await (const item of options.parse(response.body, { source, host: options.host ?? client.site.host })) {
+    for await (const item of options.parse(response.body, { source, host: options.host ?? client.site.host, ...(options.product === undefined ? {} : { product: options.product }) })) {
       if (item.type === 'error') {
         if (reportErrorKind(item.error.message, item.error.code) === 'no_data') continue;
         throw applianceReportError({ message: item.error.message, code: item.error.code }, client.site.host, call.label);
@@ -94,7 +96,7 @@ export async function* readReport(client: ApplianceClient, call: ApiCall, option
 
 /** Sessions (and rejected-session items) of a session report by window or lsids. */
 export function readSessionReport(client: ApplianceClient, query: SessionQuery, options: ReadOptions): AsyncGenerator<ReportItem> {
-  return readReport(client, sessionReportCall(query), options);
+  return readReport(client, sessionReportCall(query), { ...options, product: query.product });
 }
 
 /** The listing of sessions that began in a window: lsid, recording flag, external key. */
