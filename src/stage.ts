@@ -3,7 +3,10 @@
  * (stream-chain fuses consecutive functions), sinks are objects with connect / writeBatch / close /
  * abort. Everything takes a StageContext so cancellation and logging reach every stage.
  */
-import type { SessionBundle } from './records.ts';
+import type { ReportErrorRecord, SessionBundle, SessionSummaryRecord } from './records.ts';
+
+/** A record outside any session bundle: a listing row or an appliance `<error>` document. */
+export type LooseRecord = SessionSummaryRecord | ReportErrorRecord;
 
 /** The subset of pino's logger the pipeline uses, so stages never depend on pino itself. */
 export interface Logger {
@@ -53,6 +56,19 @@ export interface BundleSink {
   /** Open connections or files. Called once, before any write. */
   connect(ctx: StageContext): Promise<void>;
   writeBatch(batch: readonly SessionBundle[], ctx: StageContext): Promise<BatchResult>;
+  /**
+   * Optional: records that belong to no session, in document order: listing rows and the
+   * appliance's `<error>` documents (JSON Lines prints them). loadReport hands them over between
+   * session batches, so the order of the report is kept. Sinks with nowhere to put them leave it out.
+   */
+  writeRecords?(records: readonly LooseRecord[], ctx: StageContext): Promise<void>;
+  /** True when the sink stores each session's XML as sent: the parser must run with `captureRawXml`. */
+  readonly needsRawXml?: boolean;
+  /**
+   * Sessions per batch that suit this sink when the caller has no reason to choose: a batch is held
+   * in memory whole (about 4x its XML), so a sink without transactions (JSON Lines) asks for few.
+   */
+  readonly preferredBatchSessions?: number;
   /** Flush and release; safe to call twice. */
   close(): Promise<void>;
   /** Abandon in-flight work: roll back the open transaction, delete temporary files. */

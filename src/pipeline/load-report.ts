@@ -8,6 +8,9 @@
  * same time: a batch holding a session that an in-flight batch also holds waits for it, so a later
  * copy of a session always lands after an earlier one.
  *
+ * Listing rows and appliance error documents also go to the sink when it takes them
+ * (`writeRecords`), queued between session batches so the report's order is kept.
+ *
  * Rejected sessions and appliance error documents are collected for the caller to report. A
  * damaged document still loads every complete session before the damage (flush, close, rethrow);
  * a failing sink aborts the run, rolling back what it has open.
@@ -15,7 +18,7 @@
 import PQueue from 'p-queue';
 import type { ParseError } from '../errors.ts';
 import type { ReportErrorRecord, ReportItem, SessionBundle } from '../records.ts';
-import type { BatchResult, BundleSink, RejectedSession, StageContext } from '../stage.ts';
+import type { BatchResult, BundleSink, LooseRecord, RejectedSession, StageContext } from '../stage.ts';
 
 export interface LoadOptions {
   readonly ctx: StageContext;
@@ -44,6 +47,8 @@ export interface LoadStats {
   readonly sinkRejected: RejectedSession[];
   /** `<error>` documents the appliance sent. */
   readonly reportErrors: ReportErrorRecord[];
+  /** Listing rows (`session_summary`) seen. */
+  summaries: number;
   /** Bytes of session XML seen. */
   xmlBytes: number;
 }
@@ -59,7 +64,7 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
   const maxBytes = options.maxBatchBytes ?? 4_000_000;
   const maxAgeMs = options.maxBatchAgeMs ?? 5000;
   const maxInFlight = options.maxInFlightBatches ?? 2;
-  const stats: LoadStats = { sessions: 0, written: 0, batches: 0, parseRejected: [], sinkRejected: [], reportErrors: [], xmlBytes: 0 };
+  const stats: LoadStats = { sessions: 0, written: 0, batches: 0, parseRejected: [], sinkRejected: [], reportErrors: [], summaries: 0, xmlBytes: 0 };
   const queue = new PQueue({ concurrency: maxInFlight });
   /** Settles (never rejects) when the in-flight batch holding this session key is done. */
   const inFlight = new Map<string, Promise<void>>();
@@ -119,6 +124,25 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
     await queue.onSizeLessThan(1);
   };
 
+  // Loose records (listing rows, appliance errors) queue behind the session batches before them, so
+  // a sink that writes in call order (JSON Lines) keeps the report's order.
+  let loose: LooseRecord[] = [];
+  const flushLoose = async (): Promise<void> => {
+    if (loose.length === 0 || sinkFailure !== undefined) return;
+    const records = loose;
+    loose = [];
+    void queue.add(() => sink.writeRecords?.(records, ctx)).then(undefined, (error: unknown) => {
+      sinkFailure ??= { error };
+      interrupt('sink failed');
+    });
+    await queue.onSizeLessThan(1);
+  };
+  const addLoose = async (record: LooseRecord): Promise<void> => {
+    if (batch.length > 0) await dispatch();
+    loose.push(record);
+    if (loose.length >= maxBatch) await flushLoose();
+  };
+
   const onAbort = () => interrupt('cancelled');
   ctx.signal.addEventListener('abort', onAbort, { once: true });
 
@@ -154,6 +178,7 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
       if (next.done === true) break;
       const item = next.value;
       if (item.type === 'session') {
+        if (loose.length > 0) await flushLoose();
         stats.sessions++;
         stats.xmlBytes += item.bundle.xmlBytes;
         batch.push(item.bundle);
@@ -169,9 +194,16 @@ export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleS
         stats.parseRejected.push(item.error);
       } else if (item.type === 'error') {
         stats.reportErrors.push(item.error);
+        if (sink.writeRecords) await addLoose(item.error);
+      } else if (item.type === 'summary') {
+        stats.summaries++;
+        if (sink.writeRecords) await addLoose(item.summary);
       }
     }
-    if (sinkFailure === undefined && !ctx.signal.aborted) await dispatch();
+    if (sinkFailure === undefined && !ctx.signal.aborted) {
+      await dispatch();
+      await flushLoose();
+    }
     await queue.onIdle();
   } catch (error) {
     // Cancelled (or a bug): abort first, so in-flight writes roll back instead of finishing.
