@@ -15,7 +15,9 @@ export function createProgram(): Command {
     .version(packageJson.version, '-V, --version', 'print the version and exit')
     .option('--verbose', 'print stack traces and debug detail on errors')
     .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    // Before the commands are added: subcommands inherit it, so their usage errors exit 2 too.
+    .exitOverride();
   for (const register of commands) register(program);
   return program;
 }
