@@ -9,6 +9,15 @@ import { readReportTime } from '../../src/time.ts';
 const INTEGER = /^\s*-?\d+\s*$/;
 const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
 
+/**
+ * A copy of `text` that does not share memory with the input chunk it was cut from. saxes hands
+ * out slices of the decoded chunk; a record keeping one would keep the whole chunk (up to 512 KB)
+ * alive for as long as the record lives. Strings under 13 characters are always copies in V8.
+ */
+export function detach(text: string): string {
+  return text.length < 13 ? text : (' ' + text).slice(1);
+}
+
 /** Counts what was kept in `extra`, so the bundle can report `unknownElements`. */
 export interface ExtraCounter {
   unknown: number;

@@ -11,7 +11,7 @@
 import type { SaxesParser, SaxesTagPlain } from 'saxes';
 import { ParseError } from '../../src/errors.ts';
 import type { ExtraValue, Origin, Product, ReportItem, SessionBundle } from '../../src/records.ts';
-import { keepExtra, readBase64, readFlag, readInteger, readTime, type ExtraCounter } from './leaf-values.ts';
+import { detach, keepExtra, readBase64, readFlag, readInteger, readTime, type ExtraCounter } from './leaf-values.ts';
 import * as E from './report-elements.ts';
 import { collectAttributes, TagAttributes } from './tag-attributes.ts';
 import {
@@ -239,7 +239,7 @@ export class ReportBuilder implements ExtraCounter {
   onClose(tag: SaxesTagPlain): void {
     const depth = this.#depth;
     const code = this.#codes[depth] as number;
-    const text = this.#text;
+    const text = detach(this.#text);
     this.#text = '';
     this.#depth = depth - 1;
     this.lastClosedName = tag.name;

@@ -11,6 +11,7 @@
  * Well-formedness is unchanged: duplicate attributes are still an error.
  */
 import type { SaxesParser } from 'saxes';
+import { detach } from './leaf-values.ts';
 
 /** The attributes of the start tag whose `opentag` event is being handled. Valid only during it. */
 export class TagAttributes {
@@ -57,7 +58,7 @@ export function collectAttributes(parser: SaxesParser<{ xmlns: false }>): TagAtt
   let pending = 0;
   internals.pushAttrib = (name: string, value: string): void => {
     names[pending] = name;
-    values[pending] = value;
+    values[pending] = detach(value);
     pending++;
   };
   internals.processAttribs = (): void => {
