@@ -36,6 +36,17 @@ export interface DestinationFactory {
 export const destinationFactories: DestinationFactory[] = [
   ...sqlDestinations,
   {
+    name: 'jsonl',
+    summary: 'JSON Lines: one record per line with its kind and session key (- for standard output)',
+    example: 'jsonl:sessions.jsonl',
+    matches: (spec) => spec.startsWith('jsonl:'),
+    redact: (spec) => spec,
+    async open(spec) {
+      const { openJsonlDestination } = await import('./jsonl/jsonl-sink.ts');
+      return openJsonlDestination(spec);
+    },
+  },
+  {
     name: 'file',
     summary: 'a folder: one XML file per session, recordings and site backups (the guide\'s File System plugin)',
     example: 'file:/srv/sra',

@@ -1,0 +1,74 @@
+/**
+ * Report files from the local file system, for `replay`: paths and folders in, files in a
+ * deterministic order out, each read as a stream of byte chunks (never whole into memory).
+ *
+ * A folder contributes every `*.xml` file below it (recursively, names compared by code point so
+ * the order is the same on every machine and locale; hidden entries and temporary files skipped).
+ * A file named explicitly is read whatever its extension. `-` is standard input.
+ */
+import { createReadStream } from 'node:fs';
+import { addAbortSignal } from 'node:stream';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError, SourceError } from '../../src/errors.ts';
+
+/**
+ * Bytes per read: 64 KiB. Large enough that per-chunk costs vanish; small enough that the decoded
+ * text is an ordinary young-generation string that dies as soon as it is parsed (256 KiB chunks
+ * decode to large-object strings only a full GC frees: +15 MB peak RSS on a 200 MB replay).
+ */
+export const CHUNK_BYTES = 1 << 16;
+
+export const STDIN = '-';
+
+const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Expands `inputs` into the files to read, in order. Missing paths and empty folders are usage errors. */
+export async function listReportFiles(inputs: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    if (input === STDIN) {
+      files.push(STDIN);
+      continue;
+    }
+    const info = await stat(input).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') throw new ConfigError(`${input}: no such file or folder`, { code: 'usage' });
+      throw new SourceError(`${input}: ${error.message}`, 'io', { cause: error });
+    });
+    if (info.isDirectory()) {
+      const found = await xmlFilesBelow(input);
+      if (found.length === 0) throw new ConfigError(`${input}: the folder holds no .xml report files`, { code: 'usage' });
+      files.push(...found);
+    } else {
+      files.push(input);
+    }
+  }
+  return files;
+}
+
+async function xmlFilesBelow(folder: string): Promise<string[]> {
+  const entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) => byCodePoint(a.name, b.name));
+  const files: string[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue; // hidden: temp files, the file sink's .sra-etl state
+    const full = path.join(folder, entry.name);
+    if (entry.isDirectory()) files.push(...(await xmlFilesBelow(full)));
+    else if (entry.isFile() && entry.name.toLowerCase().endsWith('.xml')) files.push(full);
+  }
+  return files;
+}
+
+/** The file's bytes as chunks of up to {@link CHUNK_BYTES}; read errors become SourceErrors naming the file. */
+export async function* readFileChunks(file: string, options: { readonly chunkBytes?: number; readonly signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
+  const stream = file === STDIN ? process.stdin : createReadStream(file, { highWaterMark: options.chunkBytes ?? CHUNK_BYTES });
+  // Cancelling stops a read that is waiting too (standard input may never send more).
+  if (options.signal) addAbortSignal(options.signal, stream);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : (error as Error).message;
+    throw new SourceError(`cannot read ${file}: ${why}`, 'io', { cause: error });
+  }
+}
