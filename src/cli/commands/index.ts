@@ -9,6 +9,7 @@ import { registerDemo } from './demo.ts';
 import { registerDb } from './db-init.ts';
 import { registerNotify } from './notify.ts';
 import { registerPull } from './pull.ts';
+import { registerReplay } from './replay.ts';
 import { registerRun } from './run.ts';
 import { registerServe } from './serve.ts';
 import { registerSimulate } from './simulate.ts';
@@ -17,4 +18,4 @@ import { registerTestSite } from './test-site.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [registerDemo, registerRun, registerServe, registerStatus, registerPull, registerTestSite, registerConfig, registerDb, registerBench, registerNotify, registerSimulate];
+export const commands: readonly RegisterCommand[] = [registerDemo, registerRun, registerServe, registerStatus, registerPull, registerReplay, registerTestSite, registerConfig, registerDb, registerBench, registerNotify, registerSimulate];

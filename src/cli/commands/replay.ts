@@ -1,0 +1,200 @@
+/**
+ * `sra-etl replay <files or folders...> --to <destination>`: loads saved session reports into a
+ * destination exactly as a pull would (same parser, same loadReport, any `--to` in the registry).
+ *
+ * Every file is read to its end or to its damage; a damaged or unreadable file, a rejected session
+ * and a session the destination refused each print one line on stderr (`sra-etl: file:line:col:
+ * what is wrong`) and make the exit status 1, after everything else has been loaded. Ctrl-C stops
+ * and leaves the destination as it was (the open batch is rolled back, no partial file appears).
+ */
+import type { Command } from 'commander';
+import { ConfigError, EtlError, ParseError, SourceError } from '../../errors.ts';
+import type { Product, ReportItem } from '../../records.ts';
+import { reportErrorKind } from '../../report-error-kind.ts';
+import { boundHeapGrowth } from '../heap-bounds.ts';
+import { silentLogger, type BundleSink } from '../../stage.ts';
+import { destinationFactories } from '../../../sinks/destinations.ts';
+
+export interface ReplayOptions {
+  readonly inputs: readonly string[];
+  readonly to: string;
+  readonly host?: string;
+  readonly product?: Product;
+  /** File destination: data types to store. */
+  readonly types?: readonly string[];
+  /**
+   * Sessions per batch. Default: the destination's preference (JSON Lines 5), else 50. A batch is
+   * held in memory whole (about 4x its XML), so this bounds the replay's memory.
+   */
+  readonly batchSessions?: number;
+  /** Bound V8's heap growth for this process (see heap-bounds.ts). Default true. */
+  readonly boundHeap?: boolean;
+  /** Parse in a worker thread (overlaps parsing with writing). Default false. */
+  readonly worker?: boolean;
+  readonly signal?: AbortSignal;
+  /** Where problem lines and the summary go. Default stderr. */
+  readonly err?: NodeJS.WritableStream;
+}
+
+export const DEFAULT_BATCH_SESSIONS = 50;
+
+const plural = (count: number, one: string, many = `${one}s`) => `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
+
+/** Runs a replay; resolves with the exit status (0 clean, 1 something was rejected or damaged). */
+export async function replayReports(options: ReplayOptions): Promise<number> {
+  if (options.boundHeap !== false) boundHeapGrowth();
+  const err = options.err ?? process.stderr;
+  const say = (line: string) => err.write(`sra-etl: ${line}\n`);
+  const { openDestination, redactDestination } = await import('../../../sinks/destinations.ts');
+  const [{ listReportFiles, readFileChunks }, { parseReport }, { parseReportInWorker }, { loadReport }] = await Promise.all([
+    import('../../../stages/sources/file-source.ts'),
+    import('../../../stages/parsers/session-report-parser.ts'),
+    import('../../../stages/parsers/parse-in-worker.ts'),
+        import('../../pipeline/load-report.ts'),
+  ]);
+  const files = await listReportFiles(options.inputs);
+  const sink: BundleSink = await openDestination(options.to, { logger: silentLogger, ...(options.types ? { types: options.types } : {}) });
+  const parse = options.worker === true ? parseReportInWorker : parseReport;
+  const signal = options.signal ?? new AbortController().signal;
+  const counts = { files: 0, damaged: 0, needHost: 0, records: 0, reportErrors: 0, failedReports: 0 };
+
+  async function* items(): AsyncGenerator<ReportItem> {
+    for (const file of files) {
+      signal.throwIfAborted();
+      counts.files++;
+      const parser = parse(readFileChunks(file, { signal }), {
+        source: file === '-' ? '<stdin>' : file,
+        ...(options.host === undefined ? {} : { host: options.host }),
+        ...(options.product === undefined ? {} : { product: options.product }),
+        captureRawXml: sink.needsRawXml === true,
+      });
+      try {
+        for await (const item of parser) {
+          if (item.type === 'session') counts.records += 1 + item.bundle.events.length + item.bundle.systemInformation.length + item.bundle.users.length
+            + item.bundle.customers.length + item.bundle.teams.length + item.bundle.customAttributes.length + item.bundle.surveys.length;
+          else if (item.type === 'rejected') say(item.error.message);
+          else if (item.type === 'error') {
+            counts.reportErrors++;
+            const { code, message, origin } = item.error;
+            const where = `${origin.source}${origin.line === undefined ? '' : `:${origin.line}`}`;
+            if (reportErrorKind(message, code) === 'no_data') {
+              say(`${where}: the report holds no sessions (the appliance said: ${message})`);
+            } else {
+              counts.failedReports++;
+              say(`${where}: the appliance answered with an error${code ? ` (${code})` : ''}: ${message}`);
+            }
+          }
+          yield item;
+        }
+      } catch (error) {
+        // A damaged or unreadable file costs only itself: say so and go on with the next one.
+        if (!(error instanceof ParseError || error instanceof SourceError) || signal.aborted) throw error;
+        if (error.code === 'host_unknown') counts.needHost++;
+        else counts.damaged++;
+        say(error.message);
+      }
+    }
+  }
+
+  const stats = await loadReport(items(), sink, { ctx: { signal, logger: silentLogger }, maxBatchSessions: options.batchSessions ?? sink.preferredBatchSessions ?? DEFAULT_BATCH_SESSIONS });
+  for (const { bundle, error } of stats.sinkRejected) say(`${bundle.origin.source}: session ${bundle.session.key.lsid}: ${error.message}`);
+  const problems = stats.parseRejected.length + stats.sinkRejected.length + counts.damaged + counts.needHost + counts.failedReports;
+  const parts = [`${plural(stats.sessions, 'session')} (${plural(counts.records, 'record')})`];
+  if (stats.summaries > 0) parts.push(plural(stats.summaries, 'listing row'));
+  if (counts.reportErrors > 0) parts.push(plural(counts.reportErrors, 'appliance error'));
+  const trouble = [
+    stats.parseRejected.length > 0 ? `${plural(stats.parseRejected.length, 'session')} rejected` : '',
+    stats.sinkRejected.length > 0 ? `${plural(stats.sinkRejected.length, 'session')} refused by the destination` : '',
+    counts.damaged > 0 ? `${plural(counts.damaged, 'file')} damaged or unreadable` : '',
+    counts.needHost > 0 ? `${plural(counts.needHost, 'file')} needing --host` : '',
+    counts.failedReports > 0 ? `${plural(counts.failedReports, 'appliance error')} other than "no data"` : '',
+  ].filter(Boolean);
+  say(`replayed ${plural(counts.files, 'file')}: ${parts.join(', ')} -> ${redactDestination(options.to)}${trouble.length > 0 ? `; ${trouble.join(', ')}` : ''}`);
+  return problems > 0 ? 1 : 0;
+}
+
+function parseProduct(value: string): Product {
+  const product = value.toLowerCase();
+  if (product !== 'rs' && product !== 'pra') throw new ConfigError(`--product ${JSON.stringify(value)}: use rs (Remote Support) or pra (Privileged Remote Access)`, { code: 'usage' });
+  return product;
+}
+
+function parseBatch(value: string): number {
+  const sessions = Number(value);
+  if (!Number.isInteger(sessions) || sessions < 1) throw new ConfigError(`--batch ${JSON.stringify(value)}: give a whole number of sessions, at least 1`, { code: 'usage' });
+  return sessions;
+}
+
+export function registerReplay(program: Command): void {
+  program
+    .command('replay')
+    .description('Load saved session reports (XML files, folders of them, or - for standard input) into a destination, as a pull would.')
+    .argument('<files-or-folders...>', 'report files (any name), folders (every .xml file below them, in name order), or - for standard input')
+    .requiredOption('--to <destination>', 'where the records go, e.g. jsonl:out.jsonl, jsonl:- (standard output), file:/srv/sra')
+    .option('--host <hostname>', "the site's hostname for every session key (the guide's host_name); default: read from each session's download URLs")
+    .option('--product <rs|pra>', 'the product the reports came from (default: PRA when the report has the sra namespace, else unknown)', parseProduct)
+    .option('--types <list>', 'file destination: data types to store (default: sessions)', (value: string) => value.split(',').map((type) => type.trim()).filter(Boolean))
+    .option('--batch <sessions>', `sessions per batch written to the destination, held in memory whole (default: the destination's choice, JSON Lines 5, else ${DEFAULT_BATCH_SESSIONS})`, parseBatch)
+    .option('--worker', 'parse in a worker thread, overlapping parsing with writing (helps slow destinations on multi-core machines)')
+    .addHelpText('after', () => {
+      const destinations = destinationFactories.map((factory) => `  ${factory.example.padEnd(28)} ${factory.summary}`).join('\n');
+      return `
+Destinations (--to):
+${destinations}
+
+JSON Lines holds one record per line, each with its "kind" (session, event, system_information, user,
+customer, team, custom_attribute, survey, session_summary, report_error) and its session "key"
+({host, lsid}); a session's records follow it. A file is renamed into place only when the replay
+ends, so an interrupted replay leaves no partial file.
+
+Site host: reports do not name the site, so each session's host is read from its chat, recording or
+shell download URLs (a session without any, e.g. one in progress, takes its neighbour's). Listings
+and reports without URLs need --host.
+
+Exit status: 0 everything loaded; 1 a file was damaged, unreadable or needs --host, a session was
+rejected, or a file holds an appliance error other than "no data" (one line each on stderr, after
+everything else was loaded); 2 usage error; 130 cancelled.
+
+Examples:
+  $ sra-etl replay report.xml --to jsonl:-
+  $ sra-etl replay saved-reports/ --to jsonl:sessions.jsonl
+  $ sra-etl replay listing.xml --to jsonl:- --host support.example.com
+  $ curl -s "https://$SITE/api/reporting?..." | sra-etl replay - --to jsonl:- --host "$SITE"`;
+    })
+    .action(async (inputs: string[], flags: { to: string; host?: string; product?: Product; types?: string[]; batch?: number; worker?: boolean }) => {
+      const controller = new AbortController();
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (controller.signal.aborted) process.exit(130);
+        controller.abort(new EtlError(`stopped by ${signal}: nothing more was written, and the open batch was rolled back`, 'aborted', 'processing'));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        if (flags.host !== undefined && flags.host.trim() === '') throw new ConfigError('--host needs a hostname, e.g. --host support.example.com', { code: 'usage' });
+        process.exitCode = await replayReports({
+          inputs, to: flags.to, signal: controller.signal,
+          ...(flags.batch === undefined ? {} : { batchSessions: flags.batch }),
+          ...(flags.host === undefined ? {} : { host: flags.host }),
+          ...(flags.product === undefined ? {} : { product: flags.product }),
+          ...(flags.types === undefined ? {} : { types: flags.types }),
+          ...(flags.worker === undefined ? {} : { worker: flags.worker }),
+        });
+      } catch (error) {
+        // Cancelled: the destination was rolled back; say so in one line and exit 130.
+        if (controller.signal.aborted) throw controller.signal.reason;
+        // `replay … --to jsonl:- | head`: the reader has all it wanted; stop quietly, like cat would.
+        if (isBrokenPipe(error)) return;
+        throw error;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}
+
+function isBrokenPipe(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if ((current as NodeJS.ErrnoException).code === 'EPIPE') return true;
+  }
+  return false;
+}
