@@ -34,6 +34,8 @@ export class JsonlSink implements BundleSink {
   #file: FileHandle | undefined;
   #connected = false;
   #closed = false;
+  /** The last write queued: the next one starts after it. */
+  #writing: Promise<void> = Promise.resolve();
   /** Records written so far (lines). */
   lines = 0;
 
@@ -68,6 +70,7 @@ export class JsonlSink implements BundleSink {
   }
 
   async writeBatch(batch: readonly SessionBundle[]): Promise<BatchResult> {
+    const texts: string[] = [];
     let text = '';
     for (const bundle of batch) {
       for (const record of flattenBundle(bundle)) {
@@ -75,31 +78,47 @@ export class JsonlSink implements BundleSink {
         this.lines++;
       }
       if (text.length >= WRITE_CHUNK_CHARS) {
-        await this.#write(text);
+        texts.push(text);
         text = '';
       }
     }
-    await this.#write(text);
+    texts.push(text);
+    await this.#enqueue(texts);
     return { written: batch.length, rejected: [] };
   }
 
   async writeRecords(records: readonly LooseRecord[]): Promise<void> {
+    const texts: string[] = [];
     let text = '';
     for (const record of records) {
       text += `${JSON.stringify(record)}\n`;
       this.lines++;
       if (text.length >= WRITE_CHUNK_CHARS) {
-        await this.#write(text);
+        texts.push(text);
         text = '';
       }
     }
-    await this.#write(text);
+    texts.push(text);
+    await this.#enqueue(texts);
+  }
+
+  /**
+   * Writes in call order: loadReport may have two batches in flight, and lines must still come out
+   * in the report's order. Each call's text is fixed before it waits, so the order is the calls'.
+   */
+  #enqueue(texts: readonly string[]): Promise<void> {
+    const written = this.#writing.then(async () => {
+      for (const text of texts) await this.#write(text);
+    });
+    this.#writing = written.catch(() => undefined);
+    return written;
   }
 
   /** Makes the output durable and visible: fsync, then rename over the target. Safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#writing;
     if ('stream' in this.#target) {
       await this.#write('');
       return;

@@ -110,3 +110,17 @@ describe('jsonl: destination', () => {
     expect(((error as Error).cause as NodeJS.ErrnoException).code).toBe('EPIPE');
   });
 });
+
+describe('jsonl: concurrent batches', () => {
+  it('writes batches in the order they were handed over, even when two are in flight', async () => {
+    const stream = new PassThrough({ highWaterMark: 1 });
+    let text = '';
+    stream.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    const sink = new JsonlSink({ stream, name: 'test stream' });
+    const bundles = sessionBundles(6);
+    await Promise.all([sink.writeBatch(bundles.slice(0, 3)), sink.writeRecords([summary]), sink.writeBatch(bundles.slice(3))]);
+    await sink.close();
+    const expected = [...bundles.slice(0, 3).flatMap((bundle) => [...flattenBundle(bundle)]), summary, ...bundles.slice(3).flatMap((bundle) => [...flattenBundle(bundle)])];
+    expect(lines(text)).toEqual(JSON.parse(JSON.stringify(expected)));
+  });
+});
