@@ -1,7 +1,8 @@
 /**
- * Flat memory: a generated 200 MB report replays through the CLI (in a child process, default
- * options, JSON Lines to a file) with a peak RSS under 200 MB, and every session arrives. The input
- * is generated from a seed into a temporary folder and removed afterwards.
+ * Flat memory: a generated 200 MB report replays (the replay command's implementation in a child
+ * process, default options, JSON Lines to a file) with a peak RSS under 200 MB measured in the
+ * child, and every session arrives. The input is generated from a seed into a temporary folder and
+ * removed afterwards.
  */
 import { createReadStream } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -11,7 +12,7 @@ import { writeReport } from '../../../fixtures/generator/generate-report.ts';
 import { REPO_ROOT } from '../../helpers/run-cli.ts';
 import { makeTempDir } from '../../helpers/temp-dir.ts';
 
-const HELPER = path.join(REPO_ROOT, 'test/helpers/cli-with-peak-rss.ts');
+const HELPER = path.join(REPO_ROOT, 'test/helpers/replay-with-peak-rss.ts');
 const LIMIT_KB = 200 * 1024;
 
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -50,7 +51,7 @@ describe('replay memory', () => {
   it('replays a 200 MB report with peak RSS under 200 MB, every session included', async () => {
     expect(report.bytes).toBeGreaterThanOrEqual(200 * 1024 * 1024);
     const out = path.join(tmp.dir, 'out.jsonl');
-    const { code, stderr } = await run(['replay', report.path, '--to', `jsonl:${out}`]);
+    const { code, stderr } = await run([report.path, `jsonl:${out}`]);
     expect(code, stderr).toBe(0);
     const peakKb = Number(/SRA_ETL_PEAK_RSS_KB=(\d+)/.exec(stderr)?.[1]);
     const summary = /replayed 1 file: ([\d,]+) sessions \(([\d,]+) records\)/.exec(stderr);
