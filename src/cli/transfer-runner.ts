@@ -22,6 +22,7 @@ import { ConfigError } from '../errors.ts';
 import type { ProgressReporter } from '../progress/progress.ts';
 import type { ClosableTransferRunner, TransferOutcome } from '../scheduler/transfer-runner.ts';
 import type { BundleSink, Logger, StageContext } from '../stage.ts';
+import { traceSinkWrites } from '../telemetry/sink-span.ts';
 
 /** Types the pull of session reports serves (everything but backups). */
 const PULLED: readonly DataType[] = ['sessions', 'recordings', 'shell-recordings', 'sms-recordings'];
@@ -99,7 +100,7 @@ export async function defaultTransferRunner(config: EtlConfig, _logger: Logger):
       let fileSink: InstanceType<typeof FileSink> | undefined;
       if (destination.type === 'file') {
         fileSink = new FileSink(fileSinkSettingsFromConfig(destination, pulled, site), { fetcher: createArtifactFetcher(client, site.product), logger: ctx.logger });
-        sink = fileSink;
+        sink = traceSinkWrites(fileSink); // etl.batch.write spans, as for sinks the registry opens
         target = `file:${destination.directory}?types=${[...pulled].sort().join(',')}`;
       } else {
         const spec = sqlDestinationSpec(destination);
