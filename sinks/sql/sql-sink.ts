@@ -211,9 +211,8 @@ function valueLength(batch: StagedBatch, table: string | undefined, column: stri
   if (table === undefined || column === undefined) return {};
   const staged = batch.tables.find((t) => t.spec.name === table);
   if (staged === undefined) return {};
-  const offset = staged.spec.columns.findIndex((c) => c.name === column);
-  if (offset < 0) return {};
-  const at = stagingKeyColumns(staged.spec).length + offset;
+  const at = [...stagingKeyColumns(staged.spec), ...staged.spec.columns.map((c) => c.name)].indexOf(column);
+  if (at < 0) return {};
   let longest: number | undefined;
   for (let row = 0; row < staged.values.length; row += staged.width) {
     const value = staged.values[row + at] as StagedValue;
