@@ -13,6 +13,9 @@ import type { Product, ReportItem } from '../../records.ts';
 import { reportErrorKind } from '../../report-error-kind.ts';
 import { boundHeapGrowth } from '../heap-bounds.ts';
 import { silentLogger, type BundleSink } from '../../stage.ts';
+import { ATTR } from '../../telemetry/attributes.ts';
+import { traceParse } from '../../telemetry/parse-span.ts';
+import { traceRun } from '../../telemetry/run-trace.ts';
 import { destinationFactories } from '../../../sinks/destinations.ts';
 
 export interface ReplayOptions {
@@ -96,7 +99,9 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
     }
   }
 
-  const stats = await loadReport(items(), sink, { ctx: { signal, logger: silentLogger }, maxBatchSessions: options.batchSessions ?? sink.preferredBatchSessions ?? DEFAULT_BATCH_SESSIONS });
+  // etl.parse (all files, one stream) with the batch writes inside it; the command is the etl.run.
+  const stats = await traceParse({ [ATTR.destination]: redactDestination(options.to), [ATTR.sinkType]: sink.type }, () =>
+    loadReport(items(), sink, { ctx: { signal, logger: silentLogger }, maxBatchSessions: options.batchSessions ?? sink.preferredBatchSessions ?? DEFAULT_BATCH_SESSIONS }));
   for (const { bundle, error } of stats.sinkRejected) say(`${bundle.origin.source}: session ${bundle.session.key.lsid}: ${error.message}`);
   const problems = stats.parseRejected.length + stats.sinkRejected.length + counts.damaged + counts.needHost + counts.failedReports;
   const parts = [`${plural(stats.sessions, 'session')} (${plural(counts.records, 'record')})`];
@@ -171,14 +176,14 @@ Examples:
       process.on('SIGTERM', onSignal);
       try {
         if (flags.host !== undefined && flags.host.trim() === '') throw new ConfigError('--host needs a hostname, e.g. --host support.example.com', { code: 'usage' });
-        process.exitCode = await replayReports({
+        process.exitCode = await traceRun({ [ATTR.command]: 'replay' }, () => replayReports({
           inputs, to: flags.to, signal: controller.signal,
           ...(flags.batch === undefined ? {} : { batchSessions: flags.batch }),
           ...(flags.host === undefined ? {} : { host: flags.host }),
           ...(flags.product === undefined ? {} : { product: flags.product }),
           ...(flags.types === undefined ? {} : { types: flags.types }),
           ...(flags.worker === undefined ? {} : { worker: flags.worker }),
-        });
+        }), controller.signal);
       } catch (error) {
         // Cancelled: the destination was rolled back; say so in one line and exit 130.
         if (controller.signal.aborted) throw controller.signal.reason;
