@@ -15,11 +15,22 @@ const DECIMAL = /^-?\d+\.\d+$/;
 let lastSeconds = '';
 let lastIso = '';
 
+/** Whole seconds from 1970 up to the end of year 9999: the range Date formats exactly as luxon does. */
+const FAST_RANGE_END = 253_402_300_800;
+
 /** `1733239565` -> `2024-12-03T15:26:05Z`. */
 export function isoFromUnixSeconds(seconds: string): string | undefined {
   if (seconds === lastSeconds) return lastIso;
   if (!INTEGER.test(seconds) && !DECIMAL.test(seconds)) return undefined;
-  const dateTime = DateTime.fromSeconds(Number(seconds), { zone: 'utc' });
+  const value = Number(seconds);
+  if (Number.isInteger(value) && value >= 0 && value < FAST_RANGE_END) {
+    // Every event carries a timestamp: Date's ISO form (same text as luxon's, minus `.000`) costs a
+    // tenth of luxon's fromSeconds + toISO, which was 4% of the parser's time.
+    lastSeconds = seconds;
+    lastIso = new Date(value * 1000).toISOString().replace('.000Z', 'Z');
+    return lastIso;
+  }
+  const dateTime = DateTime.fromSeconds(value, { zone: 'utc' });
   if (!dateTime.isValid) return undefined;
   const iso = dateTime.toISO({ suppressMilliseconds: true }) ?? undefined;
   if (iso !== undefined) {
