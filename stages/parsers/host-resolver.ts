@@ -6,7 +6,8 @@
  * 2. Otherwise a session takes the host of its own download URLs (chat, recording, command shell,
  *    Show My Screen): they point at the site it ran on.
  * 3. A session without URLs (in progress, or no chat) takes the host of the nearest session before
- *    it in the same document that had one; failing that, of the next one that has one. Items wait
+ *    it in the same document that had one (or, given `precedingHost`, before the document: replay
+ *    passes the previous file's); failing that, of the next one that has one. Items wait
  *    for that (in document order) at most {@link HostLimits}; listing rows never carry URLs, so a
  *    listing needs rule 1.
  * 4. When no host can be found (the document ends, or the wait limit is reached) parsing stops with
@@ -57,10 +58,12 @@ export class HostResolver implements ItemSink {
   #waiting: Waiting[] = [];
   #waitingBytes = 0;
 
-  constructor(source: string, host: string | undefined, limits: HostLimits = DEFAULT_HOST_LIMITS) {
+  /** `precedingHost`: the host of the session before this document, if the caller knows one. */
+  constructor(source: string, host: string | undefined, limits: HostLimits = DEFAULT_HOST_LIMITS, precedingHost?: string) {
     this.#source = source;
     this.#fixed = host === undefined || host.trim() === '' ? null : normaliseHost(host);
     this.#limits = limits;
+    if (precedingHost !== undefined && precedingHost.trim() !== '') this.#known = normaliseHost(precedingHost);
   }
 
   accept(item: ReportItem, urlHost: string | null, column = 0): void {

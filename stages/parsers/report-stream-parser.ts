@@ -25,6 +25,11 @@ export interface ParseReportOptions {
    * from each session's download URLs; see host-resolver.ts for the exact rule.
    */
   readonly host?: string;
+  /**
+   * The host of the last session before this document (replay passes the previous file's): a
+   * session without download URLs takes it as it would a preceding session's in the same file.
+   */
+  readonly precedingHost?: string;
   /** The product, when the caller knows it. Otherwise `pra` is inferred from the `sra` namespace, else `null`. */
   readonly product?: Product;
   /**
@@ -57,7 +62,7 @@ export class ReportStreamParser {
     // processing costs about 15% and buys nothing here.
     const parser = new SaxesParser({ xmlns: false, position: true });
     this.#parser = parser;
-    this.#resolver = new HostResolver(options.source, options.host, options.hostLimits);
+    this.#resolver = new HostResolver(options.source, options.host, options.hostLimits, options.precedingHost);
     this.#capture = options.captureRawXml === true ? new RawCapture() : undefined;
     const builder = new ReportBuilder(parser, options.source, options.product ?? null, this.#resolver, this.#capture);
     this.#builder = builder;

@@ -61,6 +61,9 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
   const signal = options.signal ?? new AbortController().signal;
   const counts = { files: 0, damaged: 0, needHost: 0, records: 0, reportErrors: 0, failedReports: 0 };
 
+  // Without --host, a file whose sessions have no URLs (the file destination's one-session files of
+  // sessions in progress) takes the host of the session before it, in the previous file.
+  let lastHost: string | undefined;
   async function* items(): AsyncGenerator<ReportItem> {
     for (const file of files) {
       signal.throwIfAborted();
@@ -70,9 +73,11 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
         ...(options.host === undefined ? {} : { host: options.host }),
         ...(options.product === undefined ? {} : { product: options.product }),
         captureRawXml: sink.needsRawXml === true,
+        ...(lastHost === undefined ? {} : { precedingHost: lastHost }),
       });
       try {
         for await (const item of parser) {
+          if (item.type === 'session') lastHost = item.bundle.session.key.host;
           if (item.type === 'session') counts.records += 1 + item.bundle.events.length + item.bundle.systemInformation.length + item.bundle.users.length
             + item.bundle.customers.length + item.bundle.teams.length + item.bundle.customAttributes.length + item.bundle.surveys.length;
           else if (item.type === 'rejected') say(item.error.message);
@@ -153,8 +158,9 @@ customer, team, custom_attribute, survey, session_summary, report_error) and its
 ends, so an interrupted replay leaves no partial file.
 
 Site host: reports do not name the site, so each session's host is read from its chat, recording or
-shell download URLs (a session without any, e.g. one in progress, takes its neighbour's). Listings
-and reports without URLs need --host.
+shell download URLs; a session without any (one in progress) takes the host of the session before
+it (in its file, else in the file before), else of the next one. Listings, and files where nothing
+names the site, need --host.
 
 Exit status: 0 everything loaded; 1 a file was damaged, unreadable or needs --host, a session was
 rejected, or a file holds an appliance error other than "no data" (one line each on stderr, after

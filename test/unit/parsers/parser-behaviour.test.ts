@@ -175,6 +175,12 @@ describe('the site host', () => {
     ]);
   });
 
+  it('takes the host of the session before the document when the caller passes it (replay: the previous file)', async () => {
+    const { items, error } = await collect(reportOf(session('a'), session('b', URL_OF('next.example', 'b'))), { source: 't', precedingHost: 'Before.example' });
+    expect(error).toBeUndefined();
+    expect(bundles(items).map((bundle) => bundle.session.key.host)).toEqual(['before.example', 'next.example']);
+  });
+
   it('stops with host_unknown, naming the session and --host, when no session has a URL', async () => {
     const { items, error } = await collect(reportOf(session('a'), session('b')), { source: 'r.xml' });
     expect(items).toEqual([]);
