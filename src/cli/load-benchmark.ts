@@ -77,19 +77,27 @@ export function rssSampler(ms = 25): { stop(): number } {
   };
 }
 
+export interface MeasureOptions extends Omit<LoadOptions, 'ctx'> {
+  /** Parse in a worker thread (replay --worker) instead of on the main thread. Default false. */
+  readonly parseInWorker?: boolean;
+}
+
 /** Parses `report` with the real parser and loads it into `destination` (an `--to` spec). */
-export async function measureLoad(report: Pick<GeneratedReport, 'path' | 'bytes'>, destination: string, options: Omit<LoadOptions, 'ctx'> = {}): Promise<LoadMeasurement> {
-  const [{ parseReport }, { openDestination, redactDestination }] = await Promise.all([
+export async function measureLoad(report: Pick<GeneratedReport, 'path' | 'bytes'>, destination: string, measureOptions: MeasureOptions = {}): Promise<LoadMeasurement> {
+  const { parseInWorker = false, ...options } = measureOptions;
+  const [{ parseReport }, { parseReportInWorker }, { openDestination, redactDestination }] = await Promise.all([
     import('../../stages/parsers/session-report-parser.ts'),
+    import('../../stages/parsers/parse-in-worker.ts'),
     import('../../sinks/destinations.ts'),
   ]);
+  const parse = parseInWorker ? parseReportInWorker : parseReport;
   const sink = await openDestination(destination, { logger: silentLogger });
   const ctx = { signal: new AbortController().signal, logger: silentLogger };
   const rss = rssSampler();
   const cpu = process.cpuUsage();
   const threadCpu = process.threadCpuUsage();
   const started = performance.now();
-  const stats = await loadReport(parseReport(createReadStream(report.path, { highWaterMark: 1 << 20 }), { source: report.path }), sink, { ctx, ...options });
+  const stats = await loadReport(parse(createReadStream(report.path, { highWaterMark: 1 << 20 }), { source: report.path }), sink, { ctx, ...options });
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const usedByMain = process.threadCpuUsage(threadCpu);

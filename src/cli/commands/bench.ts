@@ -14,6 +14,7 @@ interface BenchFlags {
   seed: string;
   product: string;
   batch?: string;
+  worker?: boolean;
 }
 
 function positive(value: string | undefined, option: string): number | undefined {
@@ -31,6 +32,7 @@ export function registerBench(program: Command): void {
     .option('--seed <seed>', 'generator seed (same seed, same report)', '1')
     .option('--product <product>', 'pra or rs', 'pra')
     .option('--batch <n>', 'sessions per batch (default 500; batches also close at 4 MB of XML)')
+    .option('--worker', 'parse in a worker thread, as replay --worker does')
     .addHelpText('after', `
 The synthetic sessions use host_name ${BENCH_HOST}: load them into a database you can
 throw away, or delete them afterwards. The database server's own CPU and memory are not in
@@ -50,7 +52,7 @@ Examples:
       });
       try {
         process.stderr.write(`generated ${report.sessions} ${flags.product.toUpperCase()} sessions, ${(report.bytes / 1e6).toFixed(1)} MB of report XML (seed ${flags.seed}); loading…\n`);
-        const measurement = await measureLoad(report, flags.to, batch === undefined ? {} : { maxBatchSessions: Math.round(batch) });
+        const measurement = await measureLoad(report, flags.to, { ...(batch === undefined ? {} : { maxBatchSessions: Math.round(batch) }), parseInWorker: flags.worker === true });
         process.stdout.write(`${formatMeasurement(measurement)}\n`);
       } finally {
         await report.dispose();
