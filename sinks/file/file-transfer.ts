@@ -53,6 +53,9 @@ export async function storeBackupIfAsked(sink: BundleSink, types: readonly FileD
   }
 }
 
+/** Sessions named per line of missing recordings; the log and the manifest have them all. */
+const MAX_LISTED = 10;
+
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** Summary lines of what a file destination stored (none for other destinations). */
@@ -67,7 +70,14 @@ export function fileSummaryLines(sink: BundleSink): string[] {
   if (fetched + r.skipped + r.alreadyComplete + r.unchanged + missing.length + knownMissing > 0) {
     lines.push(`  recordings    ${fetched} downloaded (${mb(r.bytes)}), ${r.alreadyComplete + r.unchanged} already stored, ${r.skipped} skipped (name taken)`);
   }
-  for (const m of missing) lines.push(`  ${m.status.padEnd(13)} ${m.what}: ${m.message}`);
+  for (const status of ['expired', 'unavailable'] as const) {
+    const these = missing.filter((m) => m.status === status);
+    if (these.length === 0) continue;
+    const sessions = new Set(these.map((m) => m.lsid));
+    const shown = [...sessions].slice(0, MAX_LISTED);
+    const more = sessions.size - shown.length;
+    lines.push(`  ${status.padEnd(13)} ${these.length} recording(s) of ${sessions.size} session(s) (${these[0]?.message ?? ''}): ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
+  }
   if (knownMissing > 0) lines.push(`  not asked     ${knownMissing} recording(s) an earlier run found expired or unavailable`);
   for (const b of backups) {
     lines.push(`  backup        ${b.outcome === 'skipped' ? 'skipped, name taken:' : b.outcome} ${b.path} (${mb(b.bytes)})${b.removed.length > 0 ? `; ${b.removed.length} older removed (retention)` : ''}`);
