@@ -17,6 +17,10 @@ import { ATTR } from '../../telemetry/attributes.ts';
 import { traceParse } from '../../telemetry/parse-span.ts';
 import { traceRun } from '../../telemetry/run-trace.ts';
 import { destinationFactories } from '../../../sinks/destinations.ts';
+import type { ArtifactFetcher } from '../../../sinks/file/artifact-fetcher.ts';
+import { createArtifactFetcher } from '../../../stages/sources/appliance/artifact-fetcher.ts';
+import type { ApplianceClient } from '../../../stages/sources/appliance/appliance-client.ts';
+import { addSiteOptions, clientFrom, CREDENTIAL_HELP, type SiteFlags } from './site-options.ts';
 
 export interface ReplayOptions {
   readonly inputs: readonly string[];
@@ -25,6 +29,8 @@ export interface ReplayOptions {
   readonly product?: Product;
   /** File destination: data types to store. */
   readonly types?: readonly string[];
+  /** File destination: downloads recordings and backups (`--site`), as the guide's API tester does. */
+  readonly fetcher?: ArtifactFetcher;
   /**
    * Sessions per batch. Default: the destination's preference (JSON Lines 5), else 50. A batch is
    * held in memory whole (about 4x its XML), so this bounds the replay's memory.
@@ -56,10 +62,14 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
         import('../../pipeline/load-report.ts'),
   ]);
   const files = await listReportFiles(options.inputs);
-  const sink: BundleSink = await openDestination(options.to, { logger: silentLogger, ...(options.types ? { types: options.types } : {}) });
+  const { dataTypesOption, fileSummaryLines, requireFileSinkFor, storeBackupIfAsked } = await import('../../../sinks/file/file-transfer.ts');
+  const types = dataTypesOption(options.types);
+  const sink: BundleSink = await openDestination(options.to, { logger: silentLogger, types, ...(options.fetcher === undefined ? {} : { fetcher: options.fetcher }) });
+  requireFileSinkFor(types, sink);
   const parse = options.worker === true ? parseReportInWorker : parseReport;
   const signal = options.signal ?? new AbortController().signal;
   const counts = { files: 0, damaged: 0, needHost: 0, records: 0, reportErrors: 0, failedReports: 0 };
+  await storeBackupIfAsked(sink, types, { signal, logger: silentLogger });
 
   // Without --host, a file whose sessions have no URLs (the file destination's one-session files of
   // sessions in progress) takes the host of the session before it, in the previous file.
@@ -120,6 +130,7 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
     counts.failedReports > 0 ? `${plural(counts.failedReports, 'appliance error')} other than "no data"` : '',
   ].filter(Boolean);
   say(`replayed ${plural(counts.files, 'file')}: ${parts.join(', ')} -> ${redactDestination(options.to)}${trouble.length > 0 ? `; ${trouble.join(', ')}` : ''}`);
+  for (const line of fileSummaryLines(sink)) err.write(`${line}\n`);
   return problems > 0 ? 1 : 0;
 }
 
@@ -136,7 +147,7 @@ function parseBatch(value: string): number {
 }
 
 export function registerReplay(program: Command): void {
-  program
+  const command = program
     .command('replay')
     .description('Load saved session reports (XML files, folders of them, or - for standard input) into a destination, as a pull would.')
     .argument('<files-or-folders...>', 'report files (any name), folders (every .xml file below them, in name order), or - for standard input')
@@ -146,6 +157,8 @@ export function registerReplay(program: Command): void {
     .option('--types <list>', 'file destination: data types to store (default: sessions)', (value: string) => value.split(',').map((type) => type.trim()).filter(Boolean))
     .option('--batch <sessions>', `sessions per batch written to the destination, held in memory whole (default: the destination's choice, JSON Lines 5, else ${DEFAULT_BATCH_SESSIONS})`, parseBatch)
     .option('--worker', 'parse in a worker thread, overlapping parsing with writing (helps slow destinations on multi-core machines)')
+    .option('--site <host>', "file destination: the appliance to download the reports' recordings and backups from (with --product and the credentials below), as the guide's API tester does");
+  addSiteOptions(command)
     .addHelpText('after', () => {
       const destinations = destinationFactories.map((factory) => `  ${factory.example.padEnd(28)} ${factory.summary}`).join('\n');
       return `
@@ -170,9 +183,13 @@ Examples:
   $ sra-etl replay report.xml --to jsonl:-
   $ sra-etl replay saved-reports/ --to jsonl:sessions.jsonl
   $ sra-etl replay listing.xml --to jsonl:- --host support.example.com
-  $ curl -s "https://$SITE/api/reporting?..." | sra-etl replay - --to jsonl:- --host "$SITE"`;
+  $ curl -s "https://$SITE/api/reporting?..." | sra-etl replay - --to jsonl:- --host "$SITE"
+  $ sra-etl replay report.xml --to file:/srv/sra                                     # one XML file per session
+  $ SRA_CLIENT_ID=… SRA_CLIENT_SECRET=… sra-etl replay report.xml --to file:/srv/sra \\
+      --types sessions,recordings,shell-recordings --site support.example.com --product rs
+${CREDENTIAL_HELP}`;
     })
-    .action(async (inputs: string[], flags: { to: string; host?: string; product?: Product; types?: string[]; batch?: number; worker?: boolean }) => {
+    .action(async (inputs: string[], flags: Omit<SiteFlags, 'product'> & { to: string; host?: string; product?: Product; types?: string[]; batch?: number; worker?: boolean; site?: string }) => {
       const controller = new AbortController();
       const onSignal = (signal: NodeJS.Signals) => {
         if (controller.signal.aborted) process.exit(130);
@@ -180,7 +197,12 @@ Examples:
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      let client: ApplianceClient | undefined;
       try {
+        if (flags.site !== undefined) {
+          if (flags.product === undefined) throw new ConfigError('--site needs --product rs|pra: it decides which recording reports the appliance is asked for', { code: 'usage' });
+          client = clientFrom(flags.site, flags, silentLogger);
+        }
         if (flags.host !== undefined && flags.host.trim() === '') throw new ConfigError('--host needs a hostname, e.g. --host support.example.com', { code: 'usage' });
         process.exitCode = await traceRun({ [ATTR.command]: 'replay' }, () => replayReports({
           inputs, to: flags.to, signal: controller.signal,
@@ -189,6 +211,7 @@ Examples:
           ...(flags.product === undefined ? {} : { product: flags.product }),
           ...(flags.types === undefined ? {} : { types: flags.types }),
           ...(flags.worker === undefined ? {} : { worker: flags.worker }),
+          ...(client === undefined || flags.product === undefined ? {} : { fetcher: createArtifactFetcher(client, flags.product, client.site.host) }),
         }), controller.signal);
       } catch (error) {
         // Cancelled: the destination was rolled back; say so in one line and exit 130.
@@ -199,6 +222,7 @@ Examples:
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        await client?.close();
       }
     });
 }
