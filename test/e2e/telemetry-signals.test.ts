@@ -49,7 +49,8 @@ it('a pull stopped by SIGTERM exports its run as cancelled before it exits', asy
     await receiver.waitFor(() => handle.stats.requests >= 3, 30_000); // token and report calls under way
     child.kill('SIGTERM');
     const result = await done;
-    expect(result.code, result.stderr).toBe(1);
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toMatch(/^sra-etl: stopped by SIGTERM: the open batch was rolled back/m);
     await receiver.waitFor(() => receiver.spans.some((span) => span.resource['service.name'] === 'signal-pull' && span.name === 'etl.run'));
     const run = receiver.spans.find((span) => span.resource['service.name'] === 'signal-pull' && span.name === 'etl.run');
     expect(run).toMatchObject({ status: { code: 2 }, attributes: { 'etl.command': 'pull', 'etl.run.result': 'cancelled', 'error.type': 'aborted' } });

@@ -4,7 +4,7 @@
  * an incremental run that continues where the previous one stopped (what the scheduler runs).
  */
 import type { Command } from 'commander';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError, EtlError } from '../../errors.ts';
 import type { PullMode, PullResult } from '../../../stages/sources/appliance/pull-site.ts';
 import { pullSite } from '../../../stages/sources/appliance/pull-site.ts';
 import { parseStartDate } from '../../../stages/sources/appliance/pull-windows.ts';
@@ -116,9 +116,14 @@ A range pull interrupted midway resumes at its first unfinished window when run 
       const client = clientFrom(flags.site, flags, logger);
       const state = new SqliteStateStore(flags.state);
       const controller = new AbortController();
-      const stop = () => controller.abort(new Error('interrupted'));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      // First signal: stop after rolling back the open batch (the watermark stays at the last commit);
+      // a second one: leave at once.
+      const stop = (signal: NodeJS.Signals) => {
+        if (controller.signal.aborted) process.exit(130);
+        controller.abort(new EtlError(`stopped by ${signal}: the open batch was rolled back; the next pull resumes after the last committed window`, 'aborted', 'processing'));
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
       try {
         const types = dataTypesOption(flags.types);
         const fetcher = createArtifactFetcher(client, product, flags.hostName ?? client.site.host);
@@ -147,6 +152,10 @@ A range pull interrupted midway resumes at its first unfinished window when run 
           ? `${JSON.stringify({ ...result, ...(files === undefined ? {} : { files }) }, (key, value: unknown) => (value instanceof Error ? value.message : value), 2)}\n`
           : summary(result, destination, fileSummaryLines(sink)));
         if (result !== undefined && (result.parseRejected.length > 0 || result.sinkRejected.length > 0)) process.exitCode = 1;
+      } catch (error) {
+        // Cancelled: one line and exit 130, whatever error the interrupted step surfaced.
+        if (controller.signal.aborted) throw controller.signal.reason;
+        throw error;
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
