@@ -25,13 +25,13 @@ function positive(value: string | undefined, option: string): number | undefined
 
 export function registerBench(program: Command): void {
   program.command('bench')
-    .description('load a generated synthetic report into a destination and print MB/s, sessions/s, rows/s per table and peak RSS')
+    .description('Load a generated synthetic report into a destination and print MB/s, sessions/s, rows/s per table and peak RSS.')
     .requiredOption('--to <destination>', 'where to load: sqlite:<file> | postgres://… | mssql://… | "Server=…;Database=…"')
     .option('--sessions <n>', 'sessions to generate (default 2000, about 80 MB of XML)')
     .option('--mb <n>', 'or megabytes of report XML to generate')
     .option('--seed <seed>', 'generator seed (same seed, same report)', '1')
     .option('--product <product>', 'pra or rs', 'pra')
-    .option('--batch <n>', 'sessions per batch (default 500; batches also close at 4 MB of XML)')
+    .option('--batch <n>', 'sessions per batch (default 500; batches also close at 2 MB of XML)')
     .option('--worker', 'parse in a worker thread, as replay --worker does')
     .addHelpText('after', `
 The synthetic sessions use host_name ${BENCH_HOST}: load them into a database you can

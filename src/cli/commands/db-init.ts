@@ -41,9 +41,9 @@ export async function initDatabase(spec: string): Promise<string> {
 }
 
 export function registerDb(program: Command): void {
-  const db = program.command('db').description('manage an SQL destination database (SQLite, PostgreSQL, SQL Server)');
+  const db = program.command('db').description('Manage an SQL destination database (SQLite, PostgreSQL, SQL Server).');
   db.command('init')
-    .description('create the database if it does not exist and create or upgrade its schema (loads do this too on first use)')
+    .description('Create the database if it does not exist and create or upgrade its schema (loads do this too on first use).')
     .requiredOption('--to <destination>', 'sqlite:<file> | postgres://user:pass@host/db | mssql://user:pass@host:1433/db | "Server=…;Database=…;User Id=…;Password=…"')
     .addHelpText('after', `
 Examples:
