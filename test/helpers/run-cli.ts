@@ -1,9 +1,12 @@
 /** Runs the sra-etl CLI in a child process (node src/cli/main.ts …) and collects its output. */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The node flags the `sra-etl` executable runs with (its shebang line), so memory tests measure what users get. */
+export const CLI_NODE_FLAGS: readonly string[] = (readFileSync(CLI, 'utf8').split('\n', 1)[0] ?? '').split(/\s+/).filter((word) => word.startsWith('--'));
 
 export interface CliResult {
   readonly code: number | null;

@@ -12,6 +12,13 @@ import { classifySqliteError } from './sqlite-errors.ts';
 import type { WorkerError, WorkerRequest, WorkerResponse } from './sqlite-worker.ts';
 import type { SqliteWriterOptions, WireTables } from './sqlite-writer.ts';
 
+/**
+ * The writer thread's young generation, in MB. Every batch arrives as a fresh structured clone and
+ * is garbage once written; left to its defaults V8 grows this thread's young generation to tens of
+ * MB, all of it resident beside the main thread's.
+ */
+const WRITER_YOUNG_GENERATION_MB = 8;
+
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
 /** Distributive Omit, so each request variant keeps its own fields. */
@@ -38,7 +45,7 @@ export class SqliteDriver implements SqlDriver {
 
   #start(): Worker {
     if (this.#worker !== undefined) return this.#worker;
-    const worker = new Worker(new URL('./sqlite-worker.ts', import.meta.url), { workerData: { path: this.#path, options: this.#options } });
+    const worker = new Worker(new URL('./sqlite-worker.ts', import.meta.url), { workerData: { path: this.#path, options: this.#options }, resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_GENERATION_MB } });
     worker.on('message', (response: WorkerResponse) => {
       const pending = this.#pending.get(response.id);
       if (pending === undefined) return;

@@ -11,7 +11,6 @@ import type { Command } from 'commander';
 import { ConfigError, EtlError, ParseError, SourceError } from '../../errors.ts';
 import type { Product, ReportItem } from '../../records.ts';
 import { reportErrorKind } from '../../report-error-kind.ts';
-import { boundHeapGrowth } from '../heap-bounds.ts';
 import { silentLogger, type BundleSink } from '../../stage.ts';
 import { ATTR } from '../../telemetry/attributes.ts';
 import { traceParse } from '../../telemetry/parse-span.ts';
@@ -21,6 +20,7 @@ import type { ArtifactFetcher } from '../../../sinks/file/artifact-fetcher.ts';
 import { createArtifactFetcher } from '../../../stages/sources/appliance/artifact-fetcher.ts';
 import type { ApplianceClient } from '../../../stages/sources/appliance/appliance-client.ts';
 import { addSiteOptions, clientFrom, CREDENTIAL_HELP, type SiteFlags } from './site-options.ts';
+import { boundHeapGrowth } from '../heap-bounds.ts';
 
 export interface ReplayOptions {
   readonly inputs: readonly string[];
@@ -36,8 +36,6 @@ export interface ReplayOptions {
    * held in memory whole (about 4x its XML), so this bounds the replay's memory.
    */
   readonly batchSessions?: number;
-  /** Bound V8's heap growth for this process (see heap-bounds.ts). Default true. */
-  readonly boundHeap?: boolean;
   /** Parse in a worker thread (overlaps parsing with writing). Default false. */
   readonly worker?: boolean;
   readonly signal?: AbortSignal;
@@ -51,7 +49,7 @@ const plural = (count: number, one: string, many = `${one}s`) => `${count.toLoca
 
 /** Runs a replay; resolves with the exit status (0 clean, 1 something was rejected or damaged). */
 export async function replayReports(options: ReplayOptions): Promise<number> {
-  if (options.boundHeap !== false) boundHeapGrowth();
+  boundHeapGrowth(); // also when called without the CLI (main.ts applies it to every command)
   const err = options.err ?? process.stderr;
   const say = (line: string) => err.write(`sra-etl: ${line}\n`);
   const { openDestination, redactDestination } = await import('../../../sinks/destinations.ts');

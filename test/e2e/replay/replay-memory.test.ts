@@ -1,7 +1,7 @@
 /**
- * Flat memory: a generated 200 MB report replays (the replay command's implementation in a child
- * process, default options, JSON Lines to a file) with a peak RSS under 200 MB measured in the
- * child, and every session arrives. The input is generated from a seed into a temporary folder and
+ * Flat memory: a generated 200 MB report replays (`sra-etl replay <file> --to jsonl:<file>` in a
+ * child process started as the `sra-etl` executable starts node) with a peak RSS under 200 MB
+ * measured in the child, and every session arrives. The input is generated from a seed into a temporary folder and
  * removed afterwards.
  */
 import { createReadStream } from 'node:fs';
@@ -9,10 +9,10 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../../fixtures/generator/generate-report.ts';
-import { REPO_ROOT } from '../../helpers/run-cli.ts';
+import { CLI_NODE_FLAGS, REPO_ROOT } from '../../helpers/run-cli.ts';
 import { makeTempDir } from '../../helpers/temp-dir.ts';
 
-const HELPER = path.join(REPO_ROOT, 'test/helpers/replay-with-peak-rss.ts');
+const HELPER = path.join(REPO_ROOT, 'test/helpers/cli-with-peak-rss.ts');
 const LIMIT_KB = 200 * 1024;
 
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -31,7 +31,7 @@ afterAll(async () => {
 
 function run(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HELPER, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI_NODE_FLAGS, HELPER, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
@@ -51,7 +51,7 @@ describe('replay memory', () => {
   it('replays a 200 MB report with peak RSS under 200 MB, every session included', async () => {
     expect(report.bytes).toBeGreaterThanOrEqual(200 * 1024 * 1024);
     const out = path.join(tmp.dir, 'out.jsonl');
-    const { code, stderr } = await run([report.path, `jsonl:${out}`]);
+    const { code, stderr } = await run(['replay', report.path, '--to', `jsonl:${out}`]);
     expect(code, stderr).toBe(0);
     const peakKb = Number(/SRA_ETL_PEAK_RSS_KB=(\d+)/.exec(stderr)?.[1]);
     const summary = /replayed 1 file: ([\d,]+) sessions \(([\d,]+) records\)/.exec(stderr);
