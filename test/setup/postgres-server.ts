@@ -78,10 +78,11 @@ function reachableBinaries(binaries: Binaries, user: RunAs | undefined): Binarie
   const version = spawnSync(binaries.postgres, ['--version'], { encoding: 'utf8' }).stdout.trim().split(/\s+/).pop() ?? 'unknown';
   const shared = `/tmp/sra-etl-postgres-${version}-${process.arch}`;
   const copied: Binaries = { initdb: path.join(shared, 'bin', 'initdb'), postgres: path.join(shared, 'bin', 'postgres') };
-  if (!existsSync(copied.postgres)) {
+  if (!existsSync(copied.postgres) || !runs(copied.postgres)) {
+    rmSync(shared, { recursive: true, force: true }); // a copy left broken by an older run
     // Copy under a private name, then rename: two test runs starting at once never see half a copy.
     const partial = `${shared}.partial-${randomBytes(4).toString('hex')}`;
-    cpSync(native, partial, { recursive: true, mode: 0 });
+    cpSync(native, partial, { recursive: true, verbatimSymlinks: true }); // the libraries' relative symlinks must stay relative
     spawnSync('chmod', ['-R', 'a+rX', partial]);
     try {
       renameSync(partial, shared);
