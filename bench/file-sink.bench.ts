@@ -4,6 +4,7 @@
  * measured in a child process so the simulator's own memory is not counted).
  *
  *   node bench/file-sink.bench.ts [--sessions 5000] [--recording-mb 1024] [--dir /tmp]
+ *   node bench/file-sink.bench.ts --help
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -20,17 +21,34 @@ import type { SessionBundle } from '../src/records.ts';
 import { startSimulator } from '../src/simulator/simulator.ts';
 import { silentLogger } from '../src/stage.ts';
 import { ApplianceClient, downloadRecording } from '../stages/sources/appliance/index.ts';
+import { parseScriptArgs, positiveNumber, usageError } from './script-args.ts';
 
-const { values } = parseArgs({
+const USAGE = `Usage: node bench/file-sink.bench.ts [options]
+
+Writes generated sessions as one XML file each (sessions/s, MB/s, every file fsynced), then downloads
+one recording from the appliance simulator through the real client in a child process (MB/s and
+that process's peak RSS).
+
+Options:
+  --sessions <n>        session XML files to write (default 5000)
+  --recording-mb <MiB>  size of the recording to download, in MiB (default 1024)
+  --dir <dir>           where the files go, in a temporary folder removed afterwards (default ${tmpdir()})
+  -h, --help            print this help and exit
+
+Internal (the bench starts its child with these): --child --url <simulator> --lsid <lsid> --dir <dir>
+`;
+
+const { values } = parseScriptArgs(USAGE, () => parseArgs({
   options: {
     sessions: { type: 'string', default: '5000' },
     'recording-mb': { type: 'string', default: '1024' },
     dir: { type: 'string', default: tmpdir() },
+    help: { type: 'boolean', short: 'h' },
     child: { type: 'boolean', default: false },
     url: { type: 'string' },
     lsid: { type: 'string' },
   },
-});
+}));
 const ctx = { signal: new AbortController().signal, logger: silentLogger };
 
 function peakRssMb(): number {
@@ -104,12 +122,15 @@ async function recording(dir: string, megabytes: number): Promise<void> {
 }
 
 if (values.child) {
+  if (values.url === undefined || values.lsid === undefined) usageError(USAGE, '--child needs --url and --lsid');
   await downloadInChild();
 } else {
+  const sessions = positiveNumber(USAGE, 'sessions', values.sessions);
+  const recordingMb = positiveNumber(USAGE, 'recording-mb', values['recording-mb']);
   const dir = await mkdtemp(path.join(values.dir, 'sra-bench-file-'));
   try {
-    await sessionFiles(path.join(dir, 'sessions'), Number(values.sessions));
-    await recording(dir, Number(values['recording-mb']));
+    await sessionFiles(path.join(dir, 'sessions'), sessions);
+    await recording(dir, recordingMb);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

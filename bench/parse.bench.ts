@@ -16,6 +16,7 @@
  * machine the CPU-time ratio is the steadier one.
  *
  *   node bench/parse.bench.ts [--mb 100] [--rounds 3] [--seed 1] [--product pra|rs] [--only raw,parser,worker,parser-json,worker-json]
+ *   node bench/parse.bench.ts --help
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,18 +24,41 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { namesFrom, parseScriptArgs, positiveNumber, usageError } from './script-args.ts';
 
-const { values } = parseArgs({
+const USAGE = `Usage: node bench/parse.bench.ts [options]
+
+Generates one report, then times the parser against raw saxes (each case in a fresh child process,
+rounds alternating between cases) and prints MB/s, records/s, CPU seconds and peak RSS (medians).
+
+Options:
+  --mb <MB>          size of the generated report, in MB (default 100)
+  --rounds <n>       rounds per case; the median is printed (default 3)
+  --seed <seed>      generator seed (default 1)
+  --product <p>      pra or rs (default pra)
+  --only <cases>     comma-separated cases to run (default raw,parser,worker,parser-json,worker-json):
+                       raw          raw saxes with no-op handlers (the ceiling)
+                       parser       parseReport in this thread
+                       worker       parseReportInWorker
+                       parser-json  parser + a consumer serialising every record
+                       worker-json  worker + the same consumer
+  -h, --help         print this help and exit
+
+Internal (the bench starts its children with these): --child <case> --file <report.xml>
+`;
+
+const { values } = parseScriptArgs(USAGE, () => parseArgs({
   options: {
     mb: { type: 'string', default: '100' },
     rounds: { type: 'string', default: '3' },
     seed: { type: 'string', default: '1' },
     product: { type: 'string', default: 'pra' },
     only: { type: 'string', default: 'raw,parser,worker,parser-json,worker-json' },
+    help: { type: 'boolean', short: 'h' },
     child: { type: 'string' },
     file: { type: 'string' },
   },
-});
+}));
 
 interface CaseResult {
   readonly bytes: number;
@@ -136,14 +160,16 @@ const median = (list: readonly number[]): number => {
 };
 
 async function orchestrate(): Promise<void> {
-  const names = (values.only ?? '').split(',').map((name) => name.trim()).filter((name): name is CaseName => name in CASES);
-  const rounds = Math.max(1, Number(values.rounds));
-  const product = values.product === 'rs' ? 'rs' : 'pra';
+  const names = namesFrom(USAGE, 'only', values.only, Object.keys(CASES) as CaseName[]);
+  const rounds = Math.max(1, Math.floor(positiveNumber(USAGE, 'rounds', values.rounds)));
+  const megabytes = positiveNumber(USAGE, 'mb', values.mb);
+  if (values.product !== 'pra' && values.product !== 'rs') usageError(USAGE, `--product ${JSON.stringify(values.product)}: use pra or rs`);
+  const product = values.product;
   const dir = await mkdtemp(path.join(tmpdir(), 'sra-parse-bench-'));
   try {
     const file = path.join(dir, 'report.xml');
     const { writeReport } = await import('../fixtures/generator/generate-report.ts');
-    const generated = await writeReport(file, { seed: values.seed ?? '1', product, targetBytes: Number(values.mb) * 1e6 });
+    const generated = await writeReport(file, { seed: values.seed ?? '1', product, targetBytes: megabytes * 1e6 });
     process.stderr.write(`generated ${(generated.bytes / 1e6).toFixed(1)} MB, ${generated.sessions} ${product} sessions (seed ${values.seed}); ${rounds} rounds of ${names.join(', ')}\n`);
     const results = new Map<CaseName, CaseResult[]>(names.map((name) => [name, []]));
     for (let round = 1; round <= rounds; round++) {
@@ -178,7 +204,8 @@ async function orchestrate(): Promise<void> {
 }
 
 if (values.child !== undefined) {
-  const result = await runCase(values.child as CaseName, values.file as string);
+  if (!(values.child in CASES) || values.file === undefined) usageError(USAGE, '--child needs one case name and --file');
+  const result = await runCase(values.child as CaseName, values.file);
   process.stdout.write(JSON.stringify(result));
 } else {
   await orchestrate();

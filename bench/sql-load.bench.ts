@@ -23,8 +23,29 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { namesFrom, parseScriptArgs, positiveNumber, usageError } from './script-args.ts';
 
-const { values } = parseArgs({
+const CASES = ['parser', 'sqlite', 'postgres', 'naive-sqlite', 'naive-postgres', 'sqlite-parse-worker', 'postgres-parse-worker', 'sqlite-v8-defaults', 'postgres-v8-defaults'] as const;
+
+const USAGE = `Usage: node bench/sql-load.bench.ts [options]
+
+Generates a PRA report of --mb MB (seed --seed), loads it with each case in its own child process
+and prints MB/s, sessions/s, rows/s, CPU per 100 MB (main thread, other threads, PostgreSQL server)
+and peak RSS. PG_URL=postgres://user:pass@host:port uses that server instead of starting one.
+
+Options:
+  --mb <MB>          size of the report the sra-etl and parser cases load, in MB (default 200)
+  --naive-mb <MB>    size of the smaller report the naive cases load, in MB (default 4)
+  --seed <seed>      generator seed (default 1)
+  --only <cases>     comma-separated cases (default parser,sqlite,postgres,naive-sqlite,naive-postgres);
+                     also: sqlite-parse-worker, postgres-parse-worker, sqlite-v8-defaults,
+                     postgres-v8-defaults
+  -h, --help         print this help and exit
+
+Internal (the bench starts its children with these): --child <kind> --file <report.xml> --to <destination>
+`;
+
+const { values } = parseScriptArgs(USAGE, () => parseArgs({
   options: {
     mb: { type: 'string', default: '200' },
     'naive-mb': { type: 'string', default: '4' },
@@ -35,20 +56,7 @@ const { values } = parseArgs({
     file: { type: 'string' },
     to: { type: 'string' },
   },
-});
-
-if (values.help === true) {
-  process.stdout.write(`Usage: node bench/sql-load.bench.ts [--mb 200] [--naive-mb 4] [--seed 1] [--only <cases>]
-
-Generates a PRA report of --mb MB (seed --seed), loads it with each case in its own child process
-and prints MB/s, sessions/s, rows/s, CPU per 100 MB (main thread, other threads, PostgreSQL server)
-and peak RSS. PG_URL=postgres://user:pass@host:port uses that server instead of starting one.
-
-Cases (--only, comma-separated): parser, sqlite, postgres, naive-sqlite, naive-postgres (default),
-sqlite-parse-worker, postgres-parse-worker, sqlite-v8-defaults, postgres-v8-defaults.
-`);
-  process.exit(0);
-}
+}));
 
 interface CaseResult {
   readonly bytes: number;
@@ -210,10 +218,12 @@ function runChild(kind: string, file: string, to = '', flags: readonly string[] 
 }
 
 async function main(): Promise<void> {
-  const only = new Set(values.only.split(','));
+  const only = new Set<string>(namesFrom(USAGE, 'only', values.only, CASES));
+  const megabytes = positiveNumber(USAGE, 'mb', values.mb);
+  const naiveMegabytes = positiveNumber(USAGE, 'naive-mb', values['naive-mb']);
   const { generateBenchReport } = await import('../src/cli/load-benchmark.ts');
-  const big = await generateBenchReport({ megabytes: Number(values.mb), seed: values.seed });
-  const small = await generateBenchReport({ megabytes: Number(values['naive-mb']), seed: values.seed });
+  const big = await generateBenchReport({ megabytes, seed: values.seed });
+  const small = await generateBenchReport({ megabytes: naiveMegabytes, seed: values.seed });
   const dir = path.join(tmpdir(), `sra-bench-db-${randomBytes(4).toString('hex')}`);
   let pgUrl = process.env.PG_URL?.replace(/\/[^/]*$/, '');
   let stopPg: (() => Promise<void>) | undefined;
@@ -285,7 +295,8 @@ async function main(): Promise<void> {
 }
 
 if (values.child !== undefined) {
-  const file = values.file as string;
+  if (values.file === undefined) usageError(USAGE, '--child needs --file');
+  const file = values.file;
   const to = values.to ?? '';
   const result = values.child === 'parser' ? await parserAlone(file)
     : values.child === 'ours' ? await ours(file, to)

@@ -8,6 +8,7 @@
  * apart, the once-per-process cost of loading the SDK and the final export.
  *
  *   node bench/telemetry-overhead.bench.ts [--sessions 2000] [--rounds 5] [--batch 500] [--dir /dev/shm]
+ *   node bench/telemetry-overhead.bench.ts --help
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
@@ -27,19 +28,43 @@ import { shutdownTelemetry, startTelemetry } from '../src/telemetry/sdk.ts';
 import { withSpan } from '../src/telemetry/tracing.ts';
 import { parseReport } from '../stages/parsers/session-report-parser.ts';
 import { startOtlpReceiver } from '../test/helpers/otlp-receiver.ts';
+import { parseScriptArgs, positiveNumber, usageError } from './script-args.ts';
 
-const { values } = parseArgs({
+// tmpfs when there is one: fsync on a shared disk is noise far larger than what is measured.
+const DEFAULT_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+
+const USAGE = `Usage: node bench/telemetry-overhead.bench.ts [options]
+
+Loads one generated PRA report into SQLite with telemetry off and on (OTLP http/protobuf to a
+receiver on loopback), alternating, each load in a fresh child process; prints sessions/s, MB/s,
+CPU per 1000 sessions (medians), the slowdown (goal < 5%) and the once-per-process SDK cost.
+
+Options:
+  --sessions <n>     sessions in the generated report (default 2000)
+  --rounds <n>       loads per mode; the median is printed (default 5)
+  --batch <n>        sessions per batch (default 500)
+  --dir <dir>        where the report and the databases go (default ${DEFAULT_DIR}: tmpfs when there
+                     is one, so fsync noise does not drown what is measured)
+  -h, --help         print this help and exit
+
+Internal (the bench starts its children with these): --child --report <file> --db <file>
+`;
+
+const { values } = parseScriptArgs(USAGE, () => parseArgs({
   options: {
     sessions: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '5' },
     batch: { type: 'string', default: '500' },
-    // tmpfs when there is one: fsync on a shared disk is noise far larger than what is measured.
-    dir: { type: 'string', default: existsSync('/dev/shm') ? '/dev/shm' : tmpdir() },
+    dir: { type: 'string', default: DEFAULT_DIR },
+    help: { type: 'boolean', short: 'h' },
     child: { type: 'boolean', default: false },
     report: { type: 'string' },
     db: { type: 'string' },
   },
-});
+}));
+const sessionCount = positiveNumber(USAGE, 'sessions', values.sessions);
+const roundCount = positiveNumber(USAGE, 'rounds', values.rounds);
+positiveNumber(USAGE, 'batch', values.batch);
 
 interface ChildFigures {
   readonly telemetry: boolean;
@@ -99,7 +124,7 @@ async function main(): Promise<void> {
   const receiver = await startOtlpReceiver();
   try {
     const report = path.join(dir, 'report.xml');
-    const { bytes, sessions } = await writeReport(report, { sessions: Number(values.sessions), product: 'pra', seed: 'otel-bench' });
+    const { bytes, sessions } = await writeReport(report, { sessions: sessionCount, product: 'pra', seed: 'otel-bench' });
     process.stdout.write(`telemetry overhead: ${sessions} sessions, ${(bytes / 1e6).toFixed(1)} MB of report XML into SQLite, batches of ${values.batch}, ${values.rounds} rounds per mode\n`);
     const base: NodeJS.ProcessEnv = {};
     for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('OTEL_')) base[name] = value;
@@ -108,7 +133,7 @@ async function main(): Promise<void> {
       on: { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SERVICE_NAME: 'sra-etl-bench' },
     };
     const results: Record<'off' | 'on', ChildFigures[]> = { off: [], on: [] };
-    for (let round = 1; round <= Number(values.rounds); round++) {
+    for (let round = 1; round <= roundCount; round++) {
       // Alternate the order so drift of the machine (other jobs, caches) hits both modes alike.
       const order: readonly ('off' | 'on')[] = round % 2 === 1 ? ['off', 'on'] : ['on', 'off'];
       for (const mode of order) {
@@ -135,5 +160,9 @@ async function main(): Promise<void> {
   }
 }
 
-if (values.child) await loadInChild();
-else await main();
+if (values.child) {
+  if (values.report === undefined || values.db === undefined) usageError(USAGE, '--child needs --report and --db');
+  await loadInChild();
+} else {
+  await main();
+}
