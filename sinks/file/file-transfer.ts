@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../../src/errors.ts';
 import type { BundleSink, StageContext } from '../../src/stage.ts';
+import { innerSink } from '../../src/telemetry/sink-span.ts';
 import type { BackupOutcome } from './backup-writer.ts';
 import { FileSink } from './file-sink.ts';
 import { parseDataTypes, type FileDataType } from './file-sink-options.ts';
@@ -20,7 +21,7 @@ export function dataTypesOption(value: string | readonly string[] | undefined): 
 /** Recordings and backups can only be stored in a folder (the guide: not in SQL Server). */
 export function requireFileSinkFor(types: readonly FileDataType[], sink: BundleSink, option = '--types'): void {
   const fileOnly = types.filter((type) => type !== 'sessions');
-  if (fileOnly.length > 0 && !(sink instanceof FileSink)) {
+  if (fileOnly.length > 0 && !(innerSink(sink) instanceof FileSink)) {
     throw new ConfigError(`${option} ${fileOnly.join(',')}: recordings and backups can only be stored in a folder (--to file:<dir>), not in a ${sink.type} destination; store them with a second run`, { code: 'usage' });
   }
 }
@@ -43,10 +44,11 @@ export function needsSessionReports(types: readonly FileDataType[]): boolean {
 
 /** Takes one site backup when `backups` is among the types; the sink is connected (and stays open). */
 export async function storeBackupIfAsked(sink: BundleSink, types: readonly FileDataType[], ctx: StageContext): Promise<BackupOutcome | undefined> {
-  if (!types.includes('backups') || !(sink instanceof FileSink)) return undefined;
+  const files = innerSink(sink);
+  if (!types.includes('backups') || !(files instanceof FileSink)) return undefined;
   try {
     await sink.connect(ctx);
-    return await sink.storeBackup(ctx);
+    return await files.storeBackup(ctx);
   } catch (error) {
     await sink.abort(error);
     throw error;
@@ -60,8 +62,9 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** Summary lines of what a file destination stored (none for other destinations). */
 export function fileSummaryLines(sink: BundleSink): string[] {
-  if (!(sink instanceof FileSink)) return [];
-  const { sessionFiles: s, recordings: r, missing, knownMissing, backups, staleTempsRemoved } = sink.report;
+  const files = innerSink(sink);
+  if (!(files instanceof FileSink)) return [];
+  const { sessionFiles: s, recordings: r, missing, knownMissing, backups, staleTempsRemoved } = files.report;
   const lines: string[] = [];
   if (s.created + s.overwritten + s.skipped + s.unchanged > 0) {
     lines.push(`  XML files     ${s.created} written, ${s.overwritten} overwritten, ${s.unchanged} unchanged, ${s.skipped} skipped (name taken)`);

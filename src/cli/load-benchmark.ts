@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Product } from '../records.ts';
 import { loadReport, type LoadOptions } from '../pipeline/load-report.ts';
 import { silentLogger } from '../stage.ts';
+import { innerSink } from '../telemetry/sink-span.ts';
 
 export interface BenchInput {
   /** Sessions to generate. */
@@ -101,7 +102,7 @@ export async function measureLoad(report: Pick<GeneratedReport, 'path' | 'bytes'
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const usedByMain = process.threadCpuUsage(threadCpu);
-  const rows = (sink as { stats?: { rows?: Record<string, number> } }).stats?.rows;
+  const rows = (innerSink(sink) as { stats?: { rows?: Record<string, number> } }).stats?.rows; // an SQL destination's counts
   return {
     destination: redactDestination(destination), bytes: report.bytes, sessions: stats.written, seconds, cpuSeconds: (used.user + used.system) / 1e6,
     mainThreadCpuSeconds: (usedByMain.user + usedByMain.system) / 1e6,

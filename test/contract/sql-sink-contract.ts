@@ -12,7 +12,8 @@ import type { SqlSink } from '../../sinks/sql/sql-sink.ts';
 import { SessionRefusedError, ValueTooLongError } from '../../sinks/sql/sql-errors.ts';
 import { loadReport, type LoadStats } from '../../src/pipeline/load-report.ts';
 import type { ReportItem, SessionBundle } from '../../src/records.ts';
-import { silentLogger, type StageContext } from '../../src/stage.ts';
+import { silentLogger, type BundleSink, type StageContext } from '../../src/stage.ts';
+import { innerSink } from '../../src/telemetry/sink-span.ts';
 import { expectedRowCounts, generatedBundles, mixedBundles } from '../helpers/sql-bundles.ts';
 import { tableCounts, type SqlHarness } from '../helpers/sql-harness.ts';
 
@@ -22,19 +23,22 @@ export async function* itemsOf(bundles: readonly SessionBundle[]): AsyncGenerato
   for (const bundle of bundles) yield { type: 'session', bundle };
 }
 
+/** The SQL sink behind what openDestination returns (a TracedSink), for its schema status and row counts. */
+const sqlSinkOf = (sink: BundleSink): SqlSink => innerSink(sink) as SqlSink;
+
 export async function load(spec: string, bundles: readonly SessionBundle[], maxBatchSessions = 25): Promise<LoadStats & { sink: SqlSink }> {
-  const sink = (await openDestination(spec)) as SqlSink;
+  const sink = await openDestination(spec);
   const stats = await loadReport(itemsOf(bundles), sink, { ctx: ctx(), maxBatchSessions });
-  return { ...stats, sink };
+  return { ...stats, sink: sqlSinkOf(sink) };
 }
 
 const fixture = (path: string): string => fileURLToPath(new URL(`../../fixtures/${path}`, import.meta.url));
 
 /** Loads an XML report through the real parser. */
 export async function loadXml(spec: string, chunks: AsyncIterable<Uint8Array | string>, source: string, maxBatchSessions = 25, host?: string): Promise<LoadStats & { sink: SqlSink }> {
-  const sink = (await openDestination(spec)) as SqlSink;
+  const sink = await openDestination(spec);
   const stats = await loadReport(parseReport(chunks, { source, ...(host === undefined ? {} : { host }) }), sink, { ctx: ctx(), maxBatchSessions });
-  return { ...stats, sink };
+  return { ...stats, sink: sqlSinkOf(sink) };
 }
 
 const NONE: Record<string, number> = {
@@ -74,14 +78,14 @@ export function describeSqlSinkContract(name: string, makeHarness: () => SqlHarn
 
     it('creates the database and the schema on first load, and records the schema version', async () => {
       const spec = h.freshSpec();
-      const sink = (await openDestination(spec)) as SqlSink;
+      const sink = await openDestination(spec);
       await sink.connect(ctx());
-      expect(sink.schema).toEqual({ databaseCreated: true, applied: [1], version: 1 });
+      expect(sqlSinkOf(sink).schema).toEqual({ databaseCreated: true, applied: [1], version: 1 });
       await sink.close();
-      const again = (await openDestination(spec)) as SqlSink;
+      const again = await openDestination(spec);
       await again.connect(ctx());
-      expect(again.schema?.applied).toEqual([]);
-      expect(again.schema?.databaseCreated).toBe(false);
+      expect(sqlSinkOf(again).schema?.applied).toEqual([]);
+      expect(sqlSinkOf(again).schema?.databaseCreated).toBe(false);
       await again.close();
       await again.close(); // idempotent
       const versions = await h.query<{ version: number }>(spec, `SELECT ${h.quote('version')} FROM ${h.quote('schema_version')}`);
@@ -109,7 +113,7 @@ export function describeSqlSinkContract(name: string, makeHarness: () => SqlHarn
 
     it('treats writeBatch([]) as a no-op', async () => {
       const spec = h.freshSpec();
-      const sink = (await openDestination(spec)) as SqlSink;
+      const sink = await openDestination(spec);
       await sink.connect(ctx());
       expect(await sink.writeBatch([], ctx())).toEqual({ written: 0, rejected: [] });
       await sink.close();
@@ -258,7 +262,7 @@ export function describeSqlSinkContract(name: string, makeHarness: () => SqlHarn
     it('leaves no partial batch when aborted mid-write', async () => {
       const bundles = generatedBundles(30, { seed: 'abort' });
       const spec = h.freshSpec();
-      const sink = (await openDestination(spec)) as SqlSink;
+      const sink = await openDestination(spec);
       await sink.connect(ctx());
       await sink.writeBatch(bundles.slice(0, 10), ctx());
       const writing = sink.writeBatch(bundles.slice(10), ctx()).then(() => 'written', () => 'failed');

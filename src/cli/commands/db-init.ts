@@ -9,6 +9,7 @@ import { openDestination, redactDestination } from '../../../sinks/destinations.
 import type { SchemaStatus } from '../../../sinks/sql/dialect.ts';
 import { ConfigError } from '../../errors.ts';
 import { silentLogger } from '../../stage.ts';
+import { innerSink } from '../../telemetry/sink-span.ts';
 
 interface SchemaManagedSink {
   readonly schema: SchemaStatus | undefined;
@@ -24,7 +25,7 @@ function describeStatus(destination: string, status: SchemaStatus): string {
 
 export async function initDatabase(spec: string): Promise<string> {
   const sink = await openDestination(spec);
-  if (!('schema' in sink)) {
+  if (!('schema' in innerSink(sink))) {
     throw new ConfigError(`--to ${redactDestination(spec)}: db init works with SQL destinations (sqlite:, postgres://, mssql://, Server=…)`, { code: 'usage' });
   }
   const controller = new AbortController();
@@ -35,7 +36,7 @@ export async function initDatabase(spec: string): Promise<string> {
     throw error;
   }
   await sink.close();
-  const status = (sink as unknown as SchemaManagedSink).schema;
+  const status = (innerSink(sink) as unknown as SchemaManagedSink).schema;
   if (status === undefined) throw new Error('the destination connected without reporting its schema');
   return describeStatus(redactDestination(spec), status);
 }

@@ -16,6 +16,7 @@ import { DEFAULT_STATE_FILE, SqliteStateStore } from '../../../sinks/state/sqlit
 import { stderrLogger } from '../stderr-logger.ts';
 import { ATTR, SPAN } from '../../telemetry/attributes.ts';
 import { traceRun } from '../../telemetry/run-trace.ts';
+import { innerSink } from '../../telemetry/sink-span.ts';
 import { withSpan } from '../../telemetry/tracing.ts';
 import { addSiteOptions, clientFrom, CREDENTIAL_HELP, productFrom, type SiteFlags } from './site-options.ts';
 
@@ -129,7 +130,7 @@ A range pull interrupted midway resumes at its first unfinished window when run 
         const fetcher = createArtifactFetcher(client, product, flags.hostName ?? client.site.host);
         const sink = await openDestination(flags.to, { logger, types, fetcher });
         requireFileSinkFor(types, sink);
-        const captureRawXml = (sink as { needsRawXml?: boolean }).needsRawXml === true;
+        const captureRawXml = sink.needsRawXml === true;
         const destination = redactDestination(flags.to);
         // One trace per command: etl.run > etl.transfer > windows (see src/telemetry/attributes.ts).
         const transfer = { [ATTR.site]: client.site.host, [ATTR.product]: product, [ATTR.destination]: destination, [ATTR.sinkType]: sink.type, [ATTR.mode]: mode.kind };
@@ -147,7 +148,7 @@ A range pull interrupted midway resumes at its first unfinished window when run 
             ...(flags.hostName === undefined ? {} : { host: flags.hostName }),
           });
         }), controller.signal);
-        const files = (sink as { report?: unknown }).report;
+        const files = (innerSink(sink) as { report?: unknown }).report; // a file destination's report
         process.stdout.write(flags.json === true
           ? `${JSON.stringify({ ...result, ...(files === undefined ? {} : { files }) }, (key, value: unknown) => (value instanceof Error ? value.message : value), 2)}\n`
           : summary(result, destination, fileSummaryLines(sink)));

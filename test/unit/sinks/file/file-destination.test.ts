@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findDestination, openDestination } from '../../../../sinks/destinations.ts';
 import { parseFileSpec } from '../../../../sinks/file/file-destination.ts';
 import { FileSink } from '../../../../sinks/file/file-sink.ts';
+import { innerSink } from '../../../../src/telemetry/sink-span.ts';
 import { makeTempDir } from '../../../helpers/temp-dir.ts';
 
 describe('parseFileSpec', () => {
@@ -46,9 +47,11 @@ describe('--to file:<dir>', () => {
   it('is in the destination registry and opens a file sink; --types wins over ?types=', async () => {
     expect(findDestination(`file:${tmp.dir}`).name).toBe('file');
     const sink = await openDestination(`file:${tmp.dir}?types=recordings`, { types: ['sessions'] });
-    expect(sink).toBeInstanceOf(FileSink);
-    expect([...(sink as FileSink).settings.types]).toEqual(['sessions']);
-    expect((sink as FileSink).needsRawXml).toBe(true);
+    const files = innerSink(sink); // openDestination wraps every sink in a TracedSink
+    expect(files).toBeInstanceOf(FileSink);
+    expect([...(files as FileSink).settings.types]).toEqual(['sessions']);
+    expect(sink.needsRawXml).toBe(true); // passed through the wrapper
+    expect(sink.type).toBe('file');
     await sink.close();
   });
 });
