@@ -6,8 +6,6 @@
  *   node bench/file-sink.bench.ts [--sessions 5000] [--recording-mb 1024] [--dir /tmp]
  *   node bench/file-sink.bench.ts --help
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { flushCompileCache } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -21,6 +19,8 @@ import type { SessionBundle } from '../src/records.ts';
 import { startSimulator } from '../src/simulator/simulator.ts';
 import { silentLogger } from '../src/stage.ts';
 import { ApplianceClient, downloadRecording } from '../stages/sources/appliance/index.ts';
+import { peakRssMb } from '../test/helpers/peak-rss.ts';
+import { figuresFromChild } from './child-figures.ts';
 import { parseScriptArgs, positiveNumber, usageError } from './script-args.ts';
 
 const USAGE = `Usage: node bench/file-sink.bench.ts [options]
@@ -50,11 +50,6 @@ const { values } = parseScriptArgs(USAGE, () => parseArgs({
   },
 }));
 const ctx = { signal: new AbortController().signal, logger: silentLogger };
-
-function peakRssMb(): number {
-  const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-  return (kb === undefined ? process.resourceUsage().maxRSS : Number(kb)) / 1024;
-}
 
 /** In the child: download one recording with the file sink and print the figures as JSON. */
 async function downloadInChild(): Promise<void> {
@@ -101,17 +96,10 @@ async function recording(dir: string, megabytes: number): Promise<void> {
     const now = sim.applianceNow() / 1000;
     const index = [...sim.dataset.startedBetween(0, now, now)].find((i) => sim.dataset.hasRecording(i, now));
     if (index === undefined) throw new Error('no recording in the simulator data set');
-    const run = async (target: string): Promise<{ bytes: number; seconds: number; rssBeforeMb: number; peakRssMb: number }> => {
-      const child = spawn(process.execPath, [import.meta.filename, '--child', '--url', sim.url, '--lsid', sim.dataset.lsid(index), '--dir', target], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, NODE_COMPILE_CACHE: path.join(dir, 'compile-cache') },
-      });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-      if (code !== 0) throw new Error(`download child exited with ${code}`);
-      return JSON.parse(out) as { bytes: number; seconds: number; rssBeforeMb: number; peakRssMb: number };
-    };
+    const run = (target: string) => figuresFromChild<{ bytes: number; seconds: number; rssBeforeMb: number; peakRssMb: number }>(
+      [import.meta.filename, '--child', '--url', sim.url, '--lsid', sim.dataset.lsid(index), '--dir', target],
+      { env: { ...process.env, NODE_COMPILE_CACHE: path.join(dir, 'compile-cache') }, what: 'the download child' },
+    );
     await run(path.join(dir, 'warm-up')).catch(() => undefined); // fills the compile cache
     await rm(path.join(dir, 'warm-up'), { recursive: true, force: true });
     const result = await run(path.join(dir, 'recording'));

@@ -18,12 +18,12 @@
  *   node bench/parse.bench.ts [--mb 100] [--rounds 3] [--seed 1] [--product pra|rs] [--only raw,parser,worker,parser-json,worker-json]
  *   node bench/parse.bench.ts --help
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { peakRssMb } from '../test/helpers/peak-rss.ts';
+import { figuresFromChild, median } from './child-figures.ts';
 import { namesFrom, parseScriptArgs, positiveNumber, usageError } from './script-args.ts';
 
 const USAGE = `Usage: node bench/parse.bench.ts [options]
@@ -77,16 +77,6 @@ const CASES = {
   'worker-json': 'parser in worker + JSON consumer',
 } as const;
 type CaseName = keyof typeof CASES;
-
-function peakRssMb(): number {
-  try {
-    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    if (kb !== undefined) return Number(kb) / 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS / 1024;
-}
 
 // ---------------------------------------------------------------- child side
 
@@ -143,21 +133,7 @@ async function runCase(name: CaseName, file: string): Promise<CaseResult> {
 
 // ---------------------------------------------------------------- orchestrator
 
-function child(name: CaseName, file: string): Promise<CaseResult> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [import.meta.filename, '--child', name, '--file', file], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    proc.on('error', reject);
-    proc.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as CaseResult) : reject(new Error(`${name} exited with ${code}`))));
-  });
-}
-
-const median = (list: readonly number[]): number => {
-  const sorted = [...list].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
+const child = (name: CaseName, file: string): Promise<CaseResult> => figuresFromChild([import.meta.filename, '--child', name, '--file', file], { what: name });
 
 async function orchestrate(): Promise<void> {
   const names = namesFrom(USAGE, 'only', values.only, Object.keys(CASES) as CaseName[]);

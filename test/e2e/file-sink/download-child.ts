@@ -5,12 +5,12 @@
  * measures it. It imports only what a download needs, so the RSS it reports is the download's and
  * not a test generator's.
  */
-import { readFileSync } from 'node:fs';
 import { flushCompileCache } from 'node:module';
 import { parseArgs } from 'node:util';
 import { FileSink } from '../../../sinks/file/file-sink.ts';
 import type { SessionBundle, SessionRecord } from '../../../src/records.ts';
 import { silentLogger } from '../../../src/stage.ts';
+import { peakRssBytes } from '../../helpers/peak-rss.ts';
 import { simulatorClient, simulatorFetcher } from '../../helpers/simulator-fetcher.ts';
 
 const { values } = parseArgs({ options: { url: { type: 'string' }, dest: { type: 'string' }, lsid: { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' } } });
@@ -27,20 +27,6 @@ const session: SessionRecord = {
   chatViewUrl: null, chatDownloadUrl: null, recordingViewUrl: `${url}&view=1`, recordingDownloadUrl: url, commandShellRecordings: [], showMyScreenRecordings: [], extra: [],
 };
 const bundle: SessionBundle = { session, events: [], systemInformation: [], users: [], customers: [], teams: [], customAttributes: [], surveys: [], unknownElements: 0, xmlBytes: 0, origin: { source: 'test', index: 0 } };
-
-/**
- * Peak RSS of this process. On Linux, VmHWM: getrusage's maxrss survives exec, so a child spawned
- * from a big parent would report the parent's size; VmHWM belongs to this program alone.
- */
-function peakRssBytes(): number {
-  try {
-    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    if (kb !== undefined) return Number(kb) * 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS * 1024;
-}
 
 const ctx = { signal: new AbortController().signal, logger: silentLogger };
 const client = simulatorClient({ url: values.url, clientId: values['client-id'], clientSecret: values['client-secret'] });
