@@ -12,21 +12,13 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { SinkWriteError, SourceError } from '../../src/errors.ts';
+import { processIsAlive } from '../../src/scheduler/process-identity.ts';
 
 /** A leftover from another host (a shared folder) is removed only when untouched for this long: 24 hours. */
 export const FOREIGN_TEMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
 const TEMP_NAME = /^([0-9a-f]{8})-(\d+)-[0-9a-f]+\.partial$/;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Runs a file operation; its failure is the destination's (disk full, permissions), not the download's. */
 async function destinationIo<T>(file: string, operation: () => Promise<T>): Promise<T> {
@@ -176,7 +168,7 @@ export class TempFiles {
       let stale: boolean;
       if (match !== null && match[1] === HOST_TAG) {
         const pid = Number(match[2]);
-        stale = pid === process.pid || !isAlive(pid);
+        stale = pid === process.pid || !processIsAlive(pid);
       } else {
         const info = await stat(file).catch(() => null);
         stale = info !== null && info.isFile() && now - info.mtimeMs > FOREIGN_TEMP_MAX_AGE_MS;
