@@ -20,6 +20,11 @@ import type { BatchResult, BundleSink, LooseRecord } from '../../src/stage.ts';
 /** Output is collected into strings of about this many characters (64 Ki) before each write. */
 const WRITE_CHUNK_CHARS = 1 << 16;
 
+/** Every record of the batch, bundle after bundle, each in flattenBundle's order. */
+function* recordsOf(batch: readonly SessionBundle[]): Generator<object> {
+  for (const bundle of batch) yield* flattenBundle(bundle);
+}
+
 export type JsonlTarget = { readonly path: string } | { readonly stream: Writable; readonly name: string };
 
 export class JsonlSink implements BundleSink {
@@ -70,24 +75,16 @@ export class JsonlSink implements BundleSink {
   }
 
   async writeBatch(batch: readonly SessionBundle[]): Promise<BatchResult> {
-    const texts: string[] = [];
-    let text = '';
-    for (const bundle of batch) {
-      for (const record of flattenBundle(bundle)) {
-        text += `${JSON.stringify(record)}\n`;
-        this.lines++;
-      }
-      if (text.length >= WRITE_CHUNK_CHARS) {
-        texts.push(text);
-        text = '';
-      }
-    }
-    texts.push(text);
-    await this.#enqueue(texts);
+    await this.#enqueue(this.#jsonLines(recordsOf(batch)));
     return { written: batch.length, rejected: [] };
   }
 
   async writeRecords(records: readonly LooseRecord[]): Promise<void> {
+    await this.#enqueue(this.#jsonLines(records));
+  }
+
+  /** One line per record, in strings of about WRITE_CHUNK_CHARS (a write each); counts the lines. */
+  #jsonLines(records: Iterable<object>): string[] {
     const texts: string[] = [];
     let text = '';
     for (const record of records) {
@@ -99,7 +96,7 @@ export class JsonlSink implements BundleSink {
       }
     }
     texts.push(text);
-    await this.#enqueue(texts);
+    return texts;
   }
 
   /**
