@@ -4,14 +4,14 @@
  * this destination wrote (listed in its manifest) are ever deleted; other files in the folder are
  * never touched.
  */
-import { mkdir, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import type { ArtifactFetcher } from './artifact-fetcher.ts';
 import { extensionFor } from './artifact-fetcher.ts';
 import { placeFile } from './conflict.ts';
 import type { ResolvedTypeSettings } from './file-sink-options.ts';
 import type { Manifest, ManifestEntry } from './manifest.ts';
-import { containedJoin, pathModule, type PathFlavor } from './path-safety.ts';
-import { relativeName, transferFailure } from './recording-downloader.ts';
+import { containedJoin, type PathFlavor } from './path-safety.ts';
+import { receiveUnlessSkipped, relativeName } from './recording-downloader.ts';
 import { backupValues } from './replacement-values.ts';
 import type { TempFiles } from './temp-files.ts';
 
@@ -37,26 +37,12 @@ export interface BackupContext {
 
 export async function storeBackup(context: BackupContext): Promise<BackupOutcome> {
   const { settings, flavor, manifest, fetcher } = context;
-  const p = pathModule(flavor);
   const download = await fetcher.fetchBackup(context.password === undefined ? {} : { password: context.password }, context.signal);
   const extension = extensionFor(download, 'nsb');
   const finalPath = containedJoin(settings.directory, settings.format.render(backupValues(fetcher.host, { extension, now: context.now })), flavor);
-  if (settings.conflict === 'Skip' && (await stat(finalPath).catch(() => undefined)) !== undefined) {
-    download.body.destroy();
-    return { outcome: 'skipped', path: finalPath, bytes: 0, removed: [] };
-  }
-  await mkdir(p.dirname(finalPath), { recursive: true });
   const what = `site backup of ${fetcher.host}`;
-  let temp;
-  try {
-    temp = await context.temps.writeStream(download.body, {
-      ...(download.contentLength === undefined ? {} : { expectedLength: download.contentLength }),
-      signal: context.signal,
-      what,
-    });
-  } catch (error) {
-    throw transferFailure(what, error, context.signal);
-  }
+  const temp = await receiveUnlessSkipped(download, finalPath, { conflict: settings.conflict, temps: context.temps, flavor, signal: context.signal, what });
+  if (temp === undefined) return { outcome: 'skipped', path: finalPath, bytes: 0, removed: [] };
   const placed = await placeFile(temp.path, finalPath, settings.conflict);
   context.temps.release(temp.path);
   if (placed.outcome === 'skipped') return { outcome: 'skipped', path: placed.path, bytes: 0, removed: [] };

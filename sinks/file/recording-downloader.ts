@@ -9,14 +9,14 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { EtlError, ReportError, SourceError } from '../../src/errors.ts';
 import type { SessionBundle, SessionRecord } from '../../src/records.ts';
-import { extensionFor, type ArtifactFetcher, type RecordingKind } from './artifact-fetcher.ts';
-import { appendNumberCandidates, placeFile } from './conflict.ts';
+import { extensionFor, type ArtifactFetcher, type Download, type RecordingKind } from './artifact-fetcher.ts';
+import { appendNumberCandidates, placeFile, type ConflictHandling } from './conflict.ts';
 import type { FileDataType, ResolvedTypeSettings } from './file-sink-options.ts';
 import type { ArtifactId, Manifest } from './manifest.ts';
 import { containedJoin, pathModule, type PathFlavor } from './path-safety.ts';
 import { sessionValues } from './replacement-values.ts';
 import { sameFileContent } from './same-content.ts';
-import type { TempFiles } from './temp-files.ts';
+import type { TempFiles, WrittenTemp } from './temp-files.ts';
 
 /**
  * Runs on which a recording the appliance answered for with an `<error>` other than "expired" is
@@ -97,9 +97,34 @@ export function transferFailure(what: string, error: unknown, signal: AbortSigna
   return new SourceError(`${what}: ${message}; nothing partial was kept, it will be fetched again on the next run`, code, { cause: error });
 }
 
+/**
+ * Receives `download` into a temporary file bound for `finalPath` (its folder is created), or, when
+ * the conflict handling is Skip and `finalPath` is taken, drops the body unread and returns
+ * undefined. A transfer that fails throws {@link transferFailure}'s error; nothing partial is kept.
+ */
+export async function receiveUnlessSkipped(
+  download: Download,
+  finalPath: string,
+  options: { readonly conflict: ConflictHandling; readonly temps: TempFiles; readonly flavor: PathFlavor; readonly signal: AbortSignal; readonly what: string },
+): Promise<WrittenTemp | undefined> {
+  if (options.conflict === 'Skip' && (await stat(finalPath).catch(() => undefined)) !== undefined) {
+    download.body.destroy();
+    return undefined;
+  }
+  await mkdir(pathModule(options.flavor).dirname(finalPath), { recursive: true });
+  try {
+    return await options.temps.writeStream(download.body, {
+      ...(download.contentLength === undefined ? {} : { expectedLength: download.contentLength }),
+      signal: options.signal,
+      what: options.what,
+    });
+  } catch (error) {
+    throw transferFailure(options.what, error, options.signal);
+  }
+}
+
 export async function downloadRecording(job: RecordingJob, context: RecordingContext): Promise<RecordingOutcome> {
   const { settings, manifest, flavor } = context;
-  const p = pathModule(flavor);
   const id: ArtifactId = { kind: job.kind, host: job.session.key.host, lsid: job.session.key.lsid, instance: job.instance };
   const what = describeRecording(job);
 
@@ -143,22 +168,8 @@ export async function downloadRecording(job: RecordingJob, context: RecordingCon
   const extension = extensionFor(download, 'flv');
   const components = settings.format.render(sessionValues(job.session, { extension, instance: job.instance, now: context.now }));
   const finalPath = containedJoin(settings.directory, components, flavor);
-  if (settings.conflict === 'Skip' && (await stat(finalPath).catch(() => undefined)) !== undefined) {
-    download.body.destroy();
-    return { outcome: 'skipped', path: finalPath, bytes: 0 };
-  }
-
-  await mkdir(p.dirname(finalPath), { recursive: true });
-  let temp;
-  try {
-    temp = await context.temps.writeStream(download.body, {
-      ...(download.contentLength === undefined ? {} : { expectedLength: download.contentLength }),
-      signal: context.signal,
-      what,
-    });
-  } catch (error) {
-    throw transferFailure(what, error, context.signal);
-  }
+  const temp = await receiveUnlessSkipped(download, finalPath, { conflict: settings.conflict, temps: context.temps, flavor, signal: context.signal, what });
+  if (temp === undefined) return { outcome: 'skipped', path: finalPath, bytes: 0 };
   // The same bytes already stored under this name (or an AppendNumber variant of it) — a recording
   // from an earlier tool, or one whose manifest line a crash lost — are not stored a second time.
   const candidates = settings.conflict === 'AppendNumber' ? appendNumberCandidates(finalPath) : [finalPath];
