@@ -13,6 +13,7 @@ import { openDestination, redactDestination } from '../../../sinks/destinations.
 import { dataTypesOption, fileSummaryLines, needsSessionReports, requireFileSinkFor, stateTarget, storeBackupIfAsked, TYPES_HELP } from '../../../sinks/file/file-transfer.ts';
 import { createArtifactFetcher } from '../../../stages/sources/appliance/artifact-fetcher.ts';
 import { DEFAULT_STATE_FILE, SqliteStateStore } from '../../../sinks/state/sqlite-state-store.ts';
+import { cancelOnSignals } from '../cancel-on-signals.ts';
 import { stderrLogger } from '../stderr-logger.ts';
 import { ATTR, SPAN } from '../../telemetry/attributes.ts';
 import { traceRun } from '../../telemetry/run-trace.ts';
@@ -119,12 +120,7 @@ A range pull interrupted midway resumes at its first unfinished window when run 
       const controller = new AbortController();
       // First signal: stop after rolling back the open batch (the watermark stays at the last commit);
       // a second one: leave at once.
-      const stop = (signal: NodeJS.Signals) => {
-        if (controller.signal.aborted) process.exit(130);
-        controller.abort(new EtlError(`stopped by ${signal}: the open batch was rolled back; the next pull resumes after the last committed window`, 'aborted', 'processing'));
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      const stopListening = cancelOnSignals(controller, (signal) => new EtlError(`stopped by ${signal}: the open batch was rolled back; the next pull resumes after the last committed window`, 'aborted', 'processing'));
       try {
         const types = dataTypesOption(flags.types);
         const fetcher = createArtifactFetcher(client, product, flags.hostName ?? client.site.host);
@@ -158,8 +154,7 @@ A range pull interrupted midway resumes at its first unfinished window when run 
         if (controller.signal.aborted) throw controller.signal.reason;
         throw error;
       } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        stopListening();
         await state.close();
         await client.close();
       }

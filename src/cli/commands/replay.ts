@@ -20,6 +20,7 @@ import type { ArtifactFetcher } from '../../../sinks/file/artifact-fetcher.ts';
 import { createArtifactFetcher } from '../../../stages/sources/appliance/artifact-fetcher.ts';
 import type { ApplianceClient } from '../../../stages/sources/appliance/appliance-client.ts';
 import { addSiteOptions, clientFrom, CREDENTIAL_HELP, type SiteFlags } from './site-options.ts';
+import { cancelOnSignals } from '../cancel-on-signals.ts';
 import { boundHeapGrowth } from '../heap-bounds.ts';
 
 export interface ReplayOptions {
@@ -189,12 +190,7 @@ ${CREDENTIAL_HELP}`;
     })
     .action(async (inputs: string[], flags: Omit<SiteFlags, 'product'> & { to: string; host?: string; product?: Product; types?: string[]; batch?: number; worker?: boolean; site?: string }) => {
       const controller = new AbortController();
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (controller.signal.aborted) process.exit(130);
-        controller.abort(new EtlError(`stopped by ${signal}: nothing more was written, and the open batch was rolled back`, 'aborted', 'processing'));
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const stopListening = cancelOnSignals(controller, (signal) => new EtlError(`stopped by ${signal}: nothing more was written, and the open batch was rolled back`, 'aborted', 'processing'));
       let client: ApplianceClient | undefined;
       try {
         if (flags.site !== undefined) {
@@ -218,8 +214,7 @@ ${CREDENTIAL_HELP}`;
         if (isBrokenPipe(error)) return;
         throw error;
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        stopListening();
         await client?.close();
       }
     });

@@ -14,6 +14,7 @@ import type { ClosableTransferRunner } from '../../scheduler/transfer-runner.ts'
 import type { Logger } from '../../stage.ts';
 import { duration, localDateTime } from '../human-time.ts';
 import { CONFIG_OPTION, createConfiguredLogger, loadConfigFrom, openRunHistory, runNotifierFor } from '../runtime.ts';
+import { cancelOnSignals } from '../cancel-on-signals.ts';
 import { defaultTransferRunner } from '../transfer-runner.ts';
 import { startTelemetry } from '../../telemetry/sdk.ts';
 
@@ -72,13 +73,10 @@ export async function runSchedulesNow(options: RunCommandOptions): Promise<numbe
   const store = await openRunHistory(config);
   const notifier = options.notify === false ? undefined : runNotifierFor(config, store, logger);
   const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(130);
+  const stopListening = cancelOnSignals(controller, (signal) => {
     process.stderr.write(`\n${signal}: cancelling (rolling back the open batch); press Ctrl-C again to quit at once\n`);
-    controller.abort(new EtlError(`stopped by ${signal}`, 'aborted', 'scheduling'));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    return new EtlError(`stopped by ${signal}`, 'aborted', 'scheduling');
+  });
   let runner: ClosableTransferRunner | undefined;
   try {
     await logs.removeOldFiles();
@@ -103,8 +101,7 @@ export async function runSchedulesNow(options: RunCommandOptions): Promise<numbe
   } finally {
     board?.stop();
     await runner?.close?.();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
     notifier?.close();
     store.close();
     await logs.close();
