@@ -68,8 +68,13 @@ export function findDestination(spec: string): DestinationFactory {
   return factory;
 }
 
+/**
+ * Opens the destination `spec` names, wrapped in a TracedSink: every batch it writes gets an
+ * etl.batch.write span and the write metrics. For what is not in the BundleSink contract (a file
+ * sink's report, an SQL sink's schema status), or `instanceof`, use `innerSink(sink)`
+ * (src/telemetry/sink-span.ts).
+ */
 export async function openDestination(spec: string, options: DestinationOptions = {}): Promise<BundleSink> {
-  // Every batch any destination writes gets an etl.batch.write span and the write metrics.
   return traceSinkWrites(await findDestination(spec).open(spec, options));
 }
 
