@@ -17,7 +17,7 @@
  * test/setup/postgres-server.ts), or PG_URL; its CPU is counted separately.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -107,7 +107,8 @@ async function parserAlone(file: string): Promise<CaseResult> {
   const started = performance.now();
   let sessions = 0;
   let bytes = 0;
-  for await (const item of parseReport(createReadStream(file, { highWaterMark: 1 << 20 }), { source: file })) {
+  const { readFileChunks } = await import('../stages/sources/file-source.ts');
+  for await (const item of parseReport(readFileChunks(file), { source: file })) {
     if (item.type === 'session') {
       sessions++;
       bytes += item.bundle.xmlBytes;

@@ -5,7 +5,6 @@
  * sessions/s, rows/s per table (from SQL sinks), CPU time and peak RSS of this process (a database
  * server's own CPU and memory are not included).
  */
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,7 +85,8 @@ export interface MeasureOptions extends Omit<LoadOptions, 'ctx'> {
 /** Parses `report` with the real parser and loads it into `destination` (an `--to` spec). */
 export async function measureLoad(report: Pick<GeneratedReport, 'path' | 'bytes'>, destination: string, measureOptions: MeasureOptions = {}): Promise<LoadMeasurement> {
   const { parseInWorker = false, ...options } = measureOptions;
-  const [{ parseReport }, { parseReportInWorker }, { openDestination, redactDestination }] = await Promise.all([
+  const [{ readFileChunks }, { parseReport }, { parseReportInWorker }, { openDestination, redactDestination }] = await Promise.all([
+    import('../../stages/sources/file-source.ts'),
     import('../../stages/parsers/session-report-parser.ts'),
     import('../../stages/parsers/parse-in-worker.ts'),
     import('../../sinks/destinations.ts'),
@@ -98,7 +98,7 @@ export async function measureLoad(report: Pick<GeneratedReport, 'path' | 'bytes'
   const cpu = process.cpuUsage();
   const threadCpu = process.threadCpuUsage();
   const started = performance.now();
-  const stats = await loadReport(parse(createReadStream(report.path, { highWaterMark: 1 << 20 }), { source: report.path }), sink, { ctx, ...options });
+  const stats = await loadReport(parse(readFileChunks(report.path), { source: report.path }), sink, { ctx, ...options });
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const usedByMain = process.threadCpuUsage(threadCpu);
