@@ -5,15 +5,12 @@
  * never touched.
  */
 import { stat, unlink } from 'node:fs/promises';
-import type { ArtifactFetcher } from './artifact-fetcher.ts';
 import { extensionFor } from './artifact-fetcher.ts';
 import { placeFile } from './conflict.ts';
-import type { ResolvedTypeSettings } from './file-sink-options.ts';
 import type { Manifest, ManifestEntry } from './manifest.ts';
 import { containedJoin, type PathFlavor } from './path-safety.ts';
-import { receiveUnlessSkipped, relativeName } from './recording-downloader.ts';
+import { receiveUnlessSkipped, relativeName, type RecordingContext } from './recording-downloader.ts';
 import { backupValues } from './replacement-values.ts';
-import type { TempFiles } from './temp-files.ts';
 
 export interface BackupOutcome {
   readonly outcome: 'created' | 'overwritten' | 'skipped';
@@ -23,14 +20,8 @@ export interface BackupOutcome {
   readonly removed: readonly string[];
 }
 
-export interface BackupContext {
-  readonly settings: ResolvedTypeSettings;
-  readonly temps: TempFiles;
-  readonly manifest: Manifest;
-  readonly fetcher: ArtifactFetcher;
-  readonly flavor: PathFlavor;
-  readonly now: Date;
-  readonly signal: AbortSignal;
+/** What a recording download gets, plus the backup's own password and retention count. */
+export interface BackupContext extends RecordingContext {
   readonly password: string | undefined;
   readonly retention: number | null;
 }
