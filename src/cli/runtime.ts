@@ -14,8 +14,7 @@ import type { ScheduleConfig } from '../config/config-types.ts';
 import type { Logger } from '../stage.ts';
 import { THIS_PROCESS } from '../scheduler/process-identity.ts';
 
-/** The `--config` option every command shares. */
-export const CONFIG_OPTION = ['-c, --config <file>', 'configuration file (default: $SRA_ETL_CONFIG, else ./sra-etl.yaml)'] as const;
+export { CONFIG_OPTION } from './config-option.ts';
 
 export function loadConfigFrom(explicit: string | undefined, options?: LoadConfigOptions): EtlConfig {
   return loadConfig(findConfigFile(explicit), options);
