@@ -8,6 +8,9 @@ import type { ConflictHandling } from './conflict.ts';
 import { compileFileNameFormat, type FileNameFormat, type ReplacementName } from './file-name-format.ts';
 import { containedJoin, destinationFlavor, pathModule, type PathFlavor } from './path-safety.ts';
 
+/** `--types` help: the data types a command may store (parseDataTypes reads them). */
+export const TYPES_HELP = 'data types to store, comma-separated: sessions, recordings, shell-recordings, sms-recordings (RS), backups; all but sessions need a file: destination';
+
 /** The data types the file destination stores (`--types`). */
 export const FILE_DATA_TYPES = ['sessions', 'recordings', 'shell-recordings', 'sms-recordings', 'backups'] as const;
 export type FileDataType = (typeof FILE_DATA_TYPES)[number];

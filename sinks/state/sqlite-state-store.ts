@@ -7,11 +7,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { ConfigError } from '../../src/errors.ts';
-import type { BackfillJob, InProgressSession, StateChange, StateStore, StreamKey } from '../../src/state/state-store.ts';
+import { DEFAULT_STATE_FILE, type BackfillJob, type InProgressSession, type StateChange, type StateStore, type StreamKey } from '../../src/state/state-store.ts';
 import { STATE_MIGRATIONS, type StateMigration } from './sqlite-state-migrations.ts';
 
-/** Where the state lives unless configured otherwise. */
-export const DEFAULT_STATE_FILE = './data/state.db';
+// Defined with the StateStore contract, where `pull` can read it for --help without loading node:sqlite.
+export { DEFAULT_STATE_FILE };
 
 type Row = Record<string, string | number | null>;
 

@@ -13,6 +13,9 @@
  */
 import type { Product } from '../records.ts';
 
+/** Where the state lives unless configured otherwise. */
+export const DEFAULT_STATE_FILE = './data/state.db';
+
 /** One incremental stream: a site's product into one destination. */
 export interface StreamKey {
   /** The site's host as sessions are keyed (`support.example.com`). */
