@@ -1,11 +1,10 @@
 /**
  * `sra-etl notify test`: the guide's Send Test. Sends one e-mail with the configured SMTP settings
- * and says plainly what failed if it cannot.
+ * and says plainly what failed if it cannot. This file only registers the command; notify-action.ts
+ * (configuration loader, mailer) is imported when it runs.
  */
 import type { Command } from 'commander';
-import { ConfigError } from '../../errors.ts';
-import { SmtpMailer, testMail } from '../../notify/mailer.ts';
-import { CONFIG_OPTION, HOST, loadConfigFrom } from '../runtime.ts';
+import { CONFIG_OPTION } from '../config-option.ts';
 
 export function registerNotify(program: Command): void {
   const notify = program.command('notify').description('E-mail notifications about failed runs (the guide\'s Notification Settings).');
@@ -17,18 +16,7 @@ export function registerNotify(program: Command): void {
 Examples:
   $ SRA_SMTP_PASSWORD=… sra-etl notify test --config /etc/sra-etl/sra-etl.yaml`)
     .action(async (flags: { config?: string }) => {
-      const config = loadConfigFrom(flags.config);
-      const notifications = config.notifications;
-      if (!notifications) {
-        throw new ConfigError(`${config.path}: notifications: not configured; add a notifications section with smtp, from and to (see examples/appliance-sqlserver.yaml)`, { code: 'usage' });
-      }
-      const mailer = new SmtpMailer(notifications);
-      try {
-        const sent = await mailer.send(testMail(notifications, HOST));
-        process.stdout.write(`Test e-mail sent to ${sent.accepted.join(', ') || notifications.to.join(', ')} through ${notifications.smtp.host}:${notifications.smtp.port} (message id ${sent.messageId})\n`);
-        if (!notifications.enabled) process.stdout.write('Note: notifications.enabled is false, so failed runs will not be mailed until it is true.\n');
-      } finally {
-        mailer.close();
-      }
+      const { sendTestMail } = await import('./notify-action.ts');
+      await sendTestMail(flags);
     });
 }
