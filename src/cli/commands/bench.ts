@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.ts';
-import { BENCH_HOST, formatMeasurement, generateBenchReport, measureLoad } from '../load-benchmark.ts';
+import { BENCH_HOST } from '../load-benchmark.ts';
 
 interface BenchFlags {
   to: string;
@@ -47,6 +47,7 @@ Examples:
       const megabytes = positive(flags.mb, '--mb');
       if (sessions !== undefined && megabytes !== undefined) throw new ConfigError('give --sessions or --mb, not both', { code: 'usage' });
       const batch = positive(flags.batch, '--batch');
+      const { formatMeasurement, generateBenchReport, measureLoad } = await import('../load-benchmark.ts');
       const report = await generateBenchReport({
         seed: flags.seed, product: flags.product, ...(sessions === undefined ? {} : { sessions: Math.round(sessions) }), ...(megabytes === undefined ? {} : { megabytes }),
       });
