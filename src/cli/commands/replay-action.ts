@@ -1,0 +1,165 @@
+/**
+ * What `sra-etl replay` does (registered in replay.ts): read saved reports through the parser into a
+ * destination with loadReport, one line per problem and a summary on stderr.
+ */
+import { ConfigError, EtlError, ParseError, SourceError } from '../../errors.ts';
+import type { Product, ReportItem } from '../../records.ts';
+import { reportErrorKind } from '../../report-error-kind.ts';
+import { silentLogger, type BundleSink } from '../../stage.ts';
+import { ATTR } from '../../telemetry/attributes.ts';
+import { traceParse } from '../../telemetry/parse-span.ts';
+import { traceRun } from '../../telemetry/run-trace.ts';
+import type { ArtifactFetcher } from '../../../sinks/file/artifact-fetcher.ts';
+import { createArtifactFetcher } from '../../../stages/sources/appliance/artifact-fetcher.ts';
+import type { ApplianceClient } from '../../../stages/sources/appliance/appliance-client.ts';
+import { cancelOnSignals } from '../cancel-on-signals.ts';
+import { boundHeapGrowth } from '../heap-bounds.ts';
+import { DEFAULT_BATCH_SESSIONS, type ReplayFlags } from './replay.ts';
+import { clientFrom } from './site-client.ts';
+
+export interface ReplayOptions {
+  readonly inputs: readonly string[];
+  readonly to: string;
+  readonly host?: string;
+  readonly product?: Product;
+  /** File destination: data types to store. */
+  readonly types?: readonly string[];
+  /** File destination: downloads recordings and backups (`--site`), as the guide's API tester does. */
+  readonly fetcher?: ArtifactFetcher;
+  /**
+   * Sessions per batch. Default: the destination's preference (JSON Lines 5), else 50. A batch is
+   * held in memory whole (about 4x its XML), so this bounds the replay's memory.
+   */
+  readonly batchSessions?: number;
+  /** Parse in a worker thread (overlaps parsing with writing). Default false. */
+  readonly worker?: boolean;
+  readonly signal?: AbortSignal;
+  /** Where problem lines and the summary go. Default stderr. */
+  readonly err?: NodeJS.WritableStream;
+}
+
+const plural = (count: number, one: string, many = `${one}s`) => `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
+
+/** Runs a replay; resolves with the exit status (0 clean, 1 something was rejected or damaged). */
+export async function replayReports(options: ReplayOptions): Promise<number> {
+  boundHeapGrowth(); // also when called without the CLI (main.ts applies it to every command)
+  const err = options.err ?? process.stderr;
+  const say = (line: string) => err.write(`sra-etl: ${line}\n`);
+  const { openDestination, redactDestination } = await import('../../../sinks/destinations.ts');
+  const [{ listReportFiles, readFileChunks }, { parseReport }, { parseReportInWorker }, { loadReport }] = await Promise.all([
+    import('../../../stages/sources/file-source.ts'),
+    import('../../../stages/parsers/session-report-parser.ts'),
+    import('../../../stages/parsers/parse-in-worker.ts'),
+        import('../../pipeline/load-report.ts'),
+  ]);
+  const files = await listReportFiles(options.inputs);
+  const { dataTypesOption, fileSummaryLines, requireFileSinkFor, storeBackupIfAsked } = await import('../../../sinks/file/file-transfer.ts');
+  const types = dataTypesOption(options.types);
+  const sink: BundleSink = await openDestination(options.to, { logger: silentLogger, types, ...(options.fetcher === undefined ? {} : { fetcher: options.fetcher }) });
+  requireFileSinkFor(types, sink);
+  const parse = options.worker === true ? parseReportInWorker : parseReport;
+  const signal = options.signal ?? new AbortController().signal;
+  const counts = { files: 0, damaged: 0, needHost: 0, records: 0, reportErrors: 0, failedReports: 0 };
+  await storeBackupIfAsked(sink, types, { signal, logger: silentLogger });
+
+  // Without --host, a file whose sessions have no URLs (the file destination's one-session files of
+  // sessions in progress) takes the host of the session before it, in the previous file.
+  let lastHost: string | undefined;
+  async function* items(): AsyncGenerator<ReportItem> {
+    for (const file of files) {
+      signal.throwIfAborted();
+      counts.files++;
+      const parser = parse(readFileChunks(file, { signal }), {
+        source: file === '-' ? '<stdin>' : file,
+        ...(options.host === undefined ? {} : { host: options.host }),
+        ...(options.product === undefined ? {} : { product: options.product }),
+        captureRawXml: sink.needsRawXml === true,
+        ...(lastHost === undefined ? {} : { precedingHost: lastHost }),
+      });
+      try {
+        for await (const item of parser) {
+          if (item.type === 'session') lastHost = item.bundle.session.key.host;
+          if (item.type === 'session') counts.records += 1 + item.bundle.events.length + item.bundle.systemInformation.length + item.bundle.users.length
+            + item.bundle.customers.length + item.bundle.teams.length + item.bundle.customAttributes.length + item.bundle.surveys.length;
+          else if (item.type === 'rejected') say(item.error.message);
+          else if (item.type === 'error') {
+            counts.reportErrors++;
+            const { code, message, origin } = item.error;
+            const where = `${origin.source}${origin.line === undefined ? '' : `:${origin.line}`}`;
+            if (reportErrorKind(message, code) === 'no_data') {
+              say(`${where}: the report holds no sessions (the appliance said: ${message})`);
+            } else {
+              counts.failedReports++;
+              say(`${where}: the appliance answered with an error${code ? ` (${code})` : ''}: ${message}`);
+            }
+          }
+          yield item;
+        }
+      } catch (error) {
+        // A damaged or unreadable file costs only itself: say so and go on with the next one.
+        if (!(error instanceof ParseError || error instanceof SourceError) || signal.aborted) throw error;
+        if (error.code === 'host_unknown') counts.needHost++;
+        else counts.damaged++;
+        say(error.message);
+      }
+    }
+  }
+
+  // etl.parse (all files, one stream) with the batch writes inside it; the command is the etl.run.
+  const stats = await traceParse({ [ATTR.destination]: redactDestination(options.to), [ATTR.sinkType]: sink.type }, () =>
+    loadReport(items(), sink, { ctx: { signal, logger: silentLogger }, maxBatchSessions: options.batchSessions ?? sink.preferredBatchSessions ?? DEFAULT_BATCH_SESSIONS }));
+  for (const { bundle, error } of stats.sinkRejected) say(`${bundle.origin.source}: session ${bundle.session.key.lsid}: ${error.message}`);
+  const problems = stats.parseRejected.length + stats.sinkRejected.length + counts.damaged + counts.needHost + counts.failedReports;
+  const parts = [`${plural(stats.sessions, 'session')} (${plural(counts.records, 'record')})`];
+  if (stats.summaries > 0) parts.push(plural(stats.summaries, 'listing row'));
+  if (counts.reportErrors > 0) parts.push(plural(counts.reportErrors, 'appliance error'));
+  const trouble = [
+    stats.parseRejected.length > 0 ? `${plural(stats.parseRejected.length, 'session')} rejected` : '',
+    stats.sinkRejected.length > 0 ? `${plural(stats.sinkRejected.length, 'session')} refused by the destination` : '',
+    counts.damaged > 0 ? `${plural(counts.damaged, 'file')} damaged or unreadable` : '',
+    counts.needHost > 0 ? `${plural(counts.needHost, 'file')} needing --host` : '',
+    counts.failedReports > 0 ? `${plural(counts.failedReports, 'appliance error')} other than "no data"` : '',
+  ].filter(Boolean);
+  say(`replayed ${plural(counts.files, 'file')}: ${parts.join(', ')} -> ${redactDestination(options.to)}${trouble.length > 0 ? `; ${trouble.join(', ')}` : ''}`);
+  for (const line of fileSummaryLines(sink)) err.write(`${line}\n`);
+  return problems > 0 ? 1 : 0;
+}
+
+/** Runs `replay` with its arguments and flags; sets the exit code (0 clean, 1 something was rejected or damaged). */
+export async function runReplay(inputs: readonly string[], flags: ReplayFlags): Promise<void> {
+  const controller = new AbortController();
+  const stopListening = cancelOnSignals(controller, (signal) => new EtlError(`stopped by ${signal}: nothing more was written, and the open batch was rolled back`, 'aborted', 'processing'));
+  let client: ApplianceClient | undefined;
+  try {
+    if (flags.site !== undefined) {
+      if (flags.product === undefined) throw new ConfigError('--site needs --product rs|pra: it decides which recording reports the appliance is asked for', { code: 'usage' });
+      client = clientFrom(flags.site, flags, silentLogger);
+    }
+    if (flags.host !== undefined && flags.host.trim() === '') throw new ConfigError('--host needs a hostname, e.g. --host support.example.com', { code: 'usage' });
+    process.exitCode = await traceRun({ [ATTR.command]: 'replay' }, () => replayReports({
+      inputs, to: flags.to, signal: controller.signal,
+      ...(flags.batch === undefined ? {} : { batchSessions: flags.batch }),
+      ...(flags.host === undefined ? {} : { host: flags.host }),
+      ...(flags.product === undefined ? {} : { product: flags.product }),
+      ...(flags.types === undefined ? {} : { types: flags.types }),
+      ...(flags.worker === undefined ? {} : { worker: flags.worker }),
+      ...(client === undefined || flags.product === undefined ? {} : { fetcher: createArtifactFetcher(client, flags.product, client.site.host) }),
+    }), controller.signal);
+  } catch (error) {
+    // Cancelled: the destination was rolled back; say so in one line and exit 130.
+    if (controller.signal.aborted) throw controller.signal.reason;
+    // `replay … --to jsonl:- | head`: the reader has all it wanted; stop quietly, like cat would.
+    if (isBrokenPipe(error)) return;
+    throw error;
+  } finally {
+    stopListening();
+    await client?.close();
+  }
+}
+
+function isBrokenPipe(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if ((current as NodeJS.ErrnoException).code === 'EPIPE') return true;
+  }
+  return false;
+}
