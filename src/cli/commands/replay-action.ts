@@ -10,12 +10,10 @@ import { ATTR } from '../../telemetry/attributes.ts';
 import { traceParse } from '../../telemetry/parse-span.ts';
 import { traceRun } from '../../telemetry/run-trace.ts';
 import type { ArtifactFetcher } from '../../../sinks/file/artifact-fetcher.ts';
-import { createArtifactFetcher } from '../../../stages/sources/appliance/artifact-fetcher.ts';
 import type { ApplianceClient } from '../../../stages/sources/appliance/appliance-client.ts';
 import { cancelOnSignals } from '../cancel-on-signals.ts';
 import { boundHeapGrowth } from '../heap-bounds.ts';
 import { DEFAULT_BATCH_SESSIONS, type ReplayFlags } from './replay.ts';
-import { clientFrom } from './site-client.ts';
 
 export interface ReplayOptions {
   readonly inputs: readonly string[];
@@ -130,10 +128,14 @@ export async function runReplay(inputs: readonly string[], flags: ReplayFlags): 
   const controller = new AbortController();
   const stopListening = cancelOnSignals(controller, (signal) => new EtlError(`stopped by ${signal}: nothing more was written, and the open batch was rolled back`, 'aborted', 'processing'));
   let client: ApplianceClient | undefined;
+  let fetcher: ArtifactFetcher | undefined;
   try {
     if (flags.site !== undefined) {
       if (flags.product === undefined) throw new ConfigError('--site needs --product rs|pra: it decides which recording reports the appliance is asked for', { code: 'usage' });
+      // Only a replay that downloads recordings needs the HTTP client: load it (got) only then.
+      const [{ clientFrom }, { createArtifactFetcher }] = await Promise.all([import('./site-client.ts'), import('../../../stages/sources/appliance/artifact-fetcher.ts')]);
       client = clientFrom(flags.site, flags, silentLogger);
+      fetcher = createArtifactFetcher(client, flags.product, client.site.host);
     }
     if (flags.host !== undefined && flags.host.trim() === '') throw new ConfigError('--host needs a hostname, e.g. --host support.example.com', { code: 'usage' });
     process.exitCode = await traceRun({ [ATTR.command]: 'replay' }, () => replayReports({
@@ -143,7 +145,7 @@ export async function runReplay(inputs: readonly string[], flags: ReplayFlags): 
       ...(flags.product === undefined ? {} : { product: flags.product }),
       ...(flags.types === undefined ? {} : { types: flags.types }),
       ...(flags.worker === undefined ? {} : { worker: flags.worker }),
-      ...(client === undefined || flags.product === undefined ? {} : { fetcher: createArtifactFetcher(client, flags.product, client.site.host) }),
+      ...(fetcher === undefined ? {} : { fetcher }),
     }), controller.signal);
   } catch (error) {
     // Cancelled: the destination was rolled back; say so in one line and exit 130.
