@@ -54,4 +54,11 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 }
 
+// `sra-etl status | head`: the reader has all it wanted; stop quietly, as cat would, instead of
+// dying of an unhandled EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 await main(process.argv);
