@@ -10,9 +10,6 @@ import type { BackupOutcome } from './backup-writer.ts';
 import { FileSink } from './file-sink.ts';
 import { parseDataTypes, type FileDataType } from './file-sink-options.ts';
 
-// Defined with the data types it describes, where `pull` can read it for --help without loading the file sink.
-export { TYPES_HELP } from './file-sink-options.ts';
-
 /** `--types` as a list (default `sessions`). */
 export function dataTypesOption(value: string | readonly string[] | undefined): FileDataType[] {
   if (value === undefined) return ['sessions'];

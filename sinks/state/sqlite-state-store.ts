@@ -10,9 +10,6 @@ import { ConfigError } from '../../src/errors.ts';
 import { DEFAULT_STATE_FILE, type BackfillJob, type InProgressSession, type StateChange, type StateStore, type StreamKey } from '../../src/state/state-store.ts';
 import { STATE_MIGRATIONS, type StateMigration } from './sqlite-state-migrations.ts';
 
-// Defined with the StateStore contract, where `pull` can read it for --help without loading node:sqlite.
-export { DEFAULT_STATE_FILE };
-
 type Row = Record<string, string | number | null>;
 
 export class SqliteStateStore implements StateStore {

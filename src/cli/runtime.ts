@@ -14,8 +14,6 @@ import type { ScheduleConfig } from '../config/config-types.ts';
 import type { Logger } from '../stage.ts';
 import { THIS_PROCESS } from '../scheduler/process-identity.ts';
 
-export { CONFIG_OPTION } from './config-option.ts';
-
 export function loadConfigFrom(explicit: string | undefined, options?: LoadConfigOptions): EtlConfig {
   return loadConfig(findConfigFile(explicit), options);
 }
