@@ -12,7 +12,6 @@ import { traceRun } from '../../telemetry/run-trace.ts';
 import type { ArtifactFetcher } from '../../../sinks/file/artifact-fetcher.ts';
 import type { ApplianceClient } from '../../../stages/sources/appliance/appliance-client.ts';
 import { cancelOnSignals } from '../cancel-on-signals.ts';
-import { boundHeapGrowth } from '../heap-bounds.ts';
 import { DEFAULT_BATCH_SESSIONS, type ReplayFlags } from './replay.ts';
 
 export interface ReplayOptions {
@@ -40,7 +39,6 @@ const plural = (count: number, one: string, many = `${one}s`) => `${count.toLoca
 
 /** Runs a replay; resolves with the exit status (0 clean, 1 something was rejected or damaged). */
 export async function replayReports(options: ReplayOptions): Promise<number> {
-  boundHeapGrowth(); // also when called without the CLI (main.ts applies it to every command)
   const err = options.err ?? process.stderr;
   const say = (line: string) => err.write(`sra-etl: ${line}\n`);
   const { openDestination, redactDestination } = await import('../../../sinks/destinations.ts');
