@@ -14,6 +14,7 @@ import type { ApplianceClient } from '../../../stages/sources/appliance/index.ts
 import { withRawXml } from '../../helpers/session-bundles.ts';
 import { simulatorClient, simulatorFetcher } from '../../helpers/simulator-fetcher.ts';
 import { listFiles, makeTempDir } from '../../helpers/temp-dir.ts';
+import { writeOneBatch } from '../../helpers/write-one-batch.ts';
 
 const ctx: StageContext = { signal: new AbortController().signal, logger: silentLogger };
 const NOW = Date.UTC(2024, 11, 8);
@@ -45,16 +46,7 @@ function sessionsNow(): SessionBundle[] {
 }
 
 async function run(batch: readonly SessionBundle[], settings: Partial<FileSinkSettings>): Promise<FileSink> {
-  const sink = new FileSink({ root: tmp.dir, ...settings }, { fetcher: simulatorFetcher(client, 'rs'), now: () => new Date(sim.applianceNow()) });
-  await sink.connect(ctx);
-  try {
-    await sink.writeBatch(batch, ctx);
-  } catch (error) {
-    await sink.abort(error);
-    throw error;
-  }
-  await sink.close();
-  return sink;
+  return writeOneBatch(new FileSink({ root: tmp.dir, ...settings }, { fetcher: simulatorFetcher(client, 'rs'), now: () => new Date(sim.applianceNow()) }), batch, ctx);
 }
 
 const sha = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');

@@ -8,6 +8,7 @@ import { silentLogger, type StageContext } from '../../../../src/stage.ts';
 import { artifactFetcher, startArtifactServer, syntheticFile, type ArtifactServer, type Reply } from '../../../helpers/artifact-server.ts';
 import { sessionBundle, sessionBundles } from '../../../helpers/session-bundles.ts';
 import { listFiles, makeTempDir } from '../../../helpers/temp-dir.ts';
+import { writeOneBatch } from '../../../helpers/write-one-batch.ts';
 
 const ctx: StageContext = { signal: new AbortController().signal, logger: silentLogger };
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -25,16 +26,7 @@ afterEach(async () => {
 });
 
 async function run(batch: readonly SessionBundle[], settings: Partial<FileSinkSettings> = {}, now?: () => Date): Promise<FileSink> {
-  const sink = new FileSink({ root: tmp.dir, ...settings }, { fetcher: artifactFetcher((server as ArtifactServer).url), ...(now === undefined ? {} : { now }) });
-  await sink.connect(ctx);
-  try {
-    await sink.writeBatch(batch, ctx);
-  } catch (error) {
-    await sink.abort(error);
-    throw error;
-  }
-  await sink.close();
-  return sink;
+  return writeOneBatch(new FileSink({ root: tmp.dir, ...settings }, { fetcher: artifactFetcher((server as ArtifactServer).url), ...(now === undefined ? {} : { now }) }), batch, ctx);
 }
 
 const sessionsWithRecording = () => sessionBundles(20).filter((b) => b.session.recordingDownloadUrl !== null);
