@@ -12,15 +12,28 @@ const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', 
 const escapeText = (text: string): string => (SPECIAL_TEXT.test(text) ? text.replace(/[&<>]/g, (c) => ENTITIES[c] as string) : text);
 const escapeAttr = (text: string): string => (SPECIAL_ATTR.test(text) ? text.replace(/[&<>"\r\n\t]/g, (c) => ENTITIES[c] as string) : text);
 
-function fields(list: readonly SystemInformationField[]): string {
-  let xml = '';
-  for (const field of list) xml += `<field name="${escapeAttr(field.name)}">${escapeText(field.value)}</field>`;
-  return xml;
+function pushFields(parts: string[], list: readonly SystemInformationField[]): void {
+  for (const field of list) parts.push(`<field name="${escapeAttr(field.name)}">${escapeText(field.value)}</field>`);
 }
 
-/** `<description><field name="…">label</field>…</description><data><row><field name="…">value</field>…</row>…</data>` */
+/**
+ * `<description><field name="…">label</field>…</description><data><row><field name="…">value</field>…</row>…</data>`
+ *
+ * Built from a list of parts with one `join`, which makes one flat string. Appending with `+=`
+ * made a rope of hundreds of small string objects per category; the rope stayed alive with the
+ * staged batch until it was written, so every young-generation GC copied it, and the writer then
+ * flattened it anyway. System information is most of the bytes a load writes (about 38 of the
+ * 55 MB of COPY text per 100 MB of report).
+ */
 export function systemInformationXml(info: Pick<SystemInformationRecord, 'description' | 'rows'>): string {
-  let xml = `<description>${fields(info.description)}</description><data>`;
-  for (const row of info.rows) xml += `<row>${fields(row)}</row>`;
-  return `${xml}</data>`;
+  const parts = ['<description>'];
+  pushFields(parts, info.description);
+  parts.push('</description><data>');
+  for (const row of info.rows) {
+    parts.push('<row>');
+    pushFields(parts, row);
+    parts.push('</row>');
+  }
+  parts.push('</data>');
+  return parts.join('');
 }
