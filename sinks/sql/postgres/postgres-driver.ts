@@ -1,9 +1,9 @@
 /**
  * SqlDriver for PostgreSQL over node-postgres: one connection, per-connection TEMP staging tables,
- * COPY FROM STDIN (pg-copy-streams) for every table with rows, then the set-based merge, all in one
- * transaction. While the server merges, the main thread parses the next batch, so the two cores
- * overlap. A connection that drops mid-batch takes its transaction with it; the sink retries the
- * batch on a new connection.
+ * binary COPY FROM STDIN (pg-copy-streams, copy-binary.ts) for every table with rows, then the
+ * set-based merge, all in one transaction. While the server merges, the main thread parses the
+ * next batch, so the two cores overlap. A connection that drops mid-batch takes its transaction
+ * with it; the sink retries the batch on a new connection.
  */
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -13,7 +13,7 @@ import { depthOf, SCHEMA_VERSION, SCHEMA_VERSION_TABLE } from '../schema.ts';
 import type { QuarantineRow, SchemaStatus, SqlDriver } from '../dialect.ts';
 import type { ErrorClass } from '../sql-errors.ts';
 import { rowCount, type StagedBatch } from '../staged-batch.ts';
-import { copyChildChunks, copyTextChunks } from './copy-text.ts';
+import { copyChildChunks, copyRowChunks } from './copy-binary.ts';
 import { classifyPostgresError } from './postgres-errors.ts';
 import {
   copyChildSql, COPY_SESSIONS_SQL, CREATE_STAGING_SQL, insertRejectedSql, mergeSql, MIGRATION_LOCK_SQL, PARENT_TABLES, quote, SCHEMA_VERSION_SQL, schemaV1Statements, SEQUENCES_SQL,
@@ -135,7 +135,7 @@ export class PostgresDriver implements SqlDriver {
       await client.query('BEGIN');
       const [sessions, ...children] = batch.tables;
       if (sessions === undefined || sessions.spec.parent !== null) throw new Error('the session table must come first');
-      await copy(client, COPY_SESSIONS_SQL, copyTextChunks(sessions.values, sessions.width));
+      await copy(client, COPY_SESSIONS_SQL, copyRowChunks(sessions));
       const reserve = new Map(PARENT_TABLES.map((t) => [t.name, rowCount(batch.tables.find((s) => s.spec === t) ?? { width: 1, values: [] })]));
       const results = (await client.query(mergeSql(reserve, this.#sequences))) as unknown as pg.QueryResult[];
       const idRows = results.at(-2)?.rows as { batch_index: number; session_id: string }[] | undefined;

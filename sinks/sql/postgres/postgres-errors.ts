@@ -9,7 +9,7 @@
  * constraint violation).
  */
 import type { ErrorClass } from '../sql-errors.ts';
-import { ORPHAN_ROW } from './copy-text.ts';
+import { ORPHAN_ROW } from './copy-binary.ts';
 
 const RETRIABLE_STATES = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '53300']);
 const RETRIABLE_SOCKET = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);

@@ -87,7 +87,7 @@ export const CREATE_STAGING_SQL =
     'session_id bigint', 'existed boolean',
   ].join(', ')}) ON COMMIT DELETE ROWS`;
 
-export const COPY_SESSIONS_SQL = `COPY ${STAGE} (${[...stagingKeyColumns(SESSION), ...SESSION.columns.map((c) => c.name)].map(quote).join(', ')}) FROM STDIN`;
+export const COPY_SESSIONS_SQL = `COPY ${STAGE} (${[...stagingKeyColumns(SESSION), ...SESSION.columns.map((c) => c.name)].map(quote).join(', ')}) FROM STDIN (FORMAT binary)`;
 
 /** Upsert staged sessions (ids kept; `xmax <> 0` marks a row that was updated, not inserted). */
 const UPSERT_SQL = (() => {
@@ -152,7 +152,7 @@ export function mergeSql(reserve: ReadonlyMap<string, number>, sequences: Readon
 export function copyChildSql(table: TableSpec): string {
   if (table.parent === null) throw new Error('sessions are staged, not copied');
   const columns = [...(PARENT_TABLES.includes(table) ? ['id'] : []), table.parent.column, 'seq', ...table.columns.map((c) => c.name)];
-  return `COPY ${quote(table.name)} (${columns.map(quote).join(', ')}) FROM STDIN`;
+  return `COPY ${quote(table.name)} (${columns.map(quote).join(', ')}) FROM STDIN (FORMAT binary)`;
 }
 
 export const insertRejectedSql =
