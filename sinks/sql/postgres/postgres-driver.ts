@@ -16,7 +16,7 @@ import { rowCount, type StagedBatch } from '../staged-batch.ts';
 import { copyChildChunks, copyRowChunks } from './copy-binary.ts';
 import { classifyPostgresError } from './postgres-errors.ts';
 import {
-  copyChildSql, COPY_SESSIONS_SQL, CREATE_STAGING_SQL, insertRejectedSql, mergeSql, MIGRATION_LOCK_SQL, PARENT_TABLES, quote, SCHEMA_VERSION_SQL, schemaV1Statements, SEQUENCES_SQL,
+  copyChildSql, COPY_SESSIONS_SQL, CREATE_STAGING_SQL, DELETE_OLD_CHILDREN_SQL, insertRejectedSql, mergeSql, MIGRATION_LOCK_SQL, PARENT_TABLES, quote, SCHEMA_VERSION_SQL, schemaV1Statements, SEQUENCES_SQL,
 } from './postgres-sql.ts';
 
 async function copy(client: pg.Client, sql: string, chunks: Iterable<Buffer>): Promise<void> {
@@ -138,9 +138,10 @@ export class PostgresDriver implements SqlDriver {
       await copy(client, COPY_SESSIONS_SQL, copyRowChunks(sessions));
       const reserve = new Map(PARENT_TABLES.map((t) => [t.name, rowCount(batch.tables.find((s) => s.spec === t) ?? { width: 1, values: [] })]));
       const results = (await client.query(mergeSql(reserve, this.#sequences))) as unknown as pg.QueryResult[];
-      const idRows = results.at(-2)?.rows as { batch_index: number; session_id: string }[] | undefined;
+      const idRows = results.at(-2)?.rows as { batch_index: number; session_id: string; existed: boolean }[] | undefined;
       const reserved = results.at(-1)?.rows[0] as Record<string, string[]> | undefined;
       if (idRows === undefined || reserved === undefined) throw new Error('the merge returned no ids');
+      if (idRows.some((row) => row.existed)) await client.query(DELETE_OLD_CHILDREN_SQL);
       const sessionIds: number[] = [];
       for (const row of idRows) sessionIds[row.batch_index] = Number(row.session_id);
       const assigned = new Map<string, Map<number, number>>();

@@ -3,8 +3,10 @@
  *
  * 1. COPY the batch's session rows into the per-connection staging table `stage_session`;
  * 2. one round trip of set-based statements: upsert the sessions (an existing row keeps its id),
- *    delete the old children of sessions that already existed (grandchildren first), return each
- *    staged session's id, and reserve ids for the rows that have children of their own;
+ *    return each staged session's id and whether it existed, and reserve ids for the rows that
+ *    have children of their own; then, only when some of the sessions existed, a second round
+ *    trip deletes their old children (grandchildren first). Most batches hold only new sessions:
+ *    skipping the thirteen DELETEs saves the server parsing and planning them (~1.5 ms per batch);
  * 3. COPY every child table straight into its target table, ids and parent ids filled in by the
  *    client from step 2.
  *
@@ -111,13 +113,13 @@ function deleteSql(table: TableSpec): string {
     `WHERE st.existed AND c.${quote(link.column)} = p.id AND p.${quote(parent.parent?.column ?? 'session_id')} = st.session_id`;
 }
 
-/** Old children of sessions that already existed, grandchildren first. */
-const DELETE_SQL = TABLES.filter((t) => t.parent !== null).sort((x, y) => depthOf(y) - depthOf(x)).map(deleteSql);
+/** Old children of the staged sessions that already existed, grandchildren first (one multi-statement query). */
+export const DELETE_OLD_CHILDREN_SQL = TABLES.filter((t) => t.parent !== null).sort((x, y) => depthOf(y) - depthOf(x)).map(deleteSql).join(';\n');
 
 /** Tables whose rows are parents of other rows: their ids are reserved so children can name them. */
 export const PARENT_TABLES: readonly TableSpec[] = TABLES.filter((t) => t.parent !== null && TABLES.some((c) => c.parent?.table === t.name));
 
-export const RETURN_IDS_SQL = `SELECT batch_index, session_id FROM ${STAGE}`;
+export const RETURN_IDS_SQL = `SELECT batch_index, session_id, existed FROM ${STAGE}`;
 
 /** The identity sequence of each parent table (asked once per connection). */
 export const SEQUENCES_SQL = `SELECT ${PARENT_TABLES.map((t) => `pg_get_serial_sequence(${literal(quote(t.name))}, 'id') AS ${quote(t.name)}`).join(', ')}`;
@@ -141,11 +143,12 @@ function literal(text: string): string {
 }
 
 /**
- * The statements of step 2, as one multi-statement query: upsert, deletes, then two result sets
- * (staged session ids; reserved parent ids).
+ * The first round trip of step 2, as one multi-statement query: upsert, then two result sets
+ * (staged session ids and whether each existed; reserved parent ids). When any existed, run
+ * DELETE_OLD_CHILDREN_SQL next, before the children are copied.
  */
 export function mergeSql(reserve: ReadonlyMap<string, number>, sequences: ReadonlyMap<string, string>): string {
-  return [UPSERT_SQL, ...DELETE_SQL, RETURN_IDS_SQL, reserveIdsSql(reserve, sequences)].join(';\n');
+  return [UPSERT_SQL, RETURN_IDS_SQL, reserveIdsSql(reserve, sequences)].join(';\n');
 }
 
 /** COPY straight into a child table: explicit id (parent tables only), parent link, seq, data. */
