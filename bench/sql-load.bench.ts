@@ -26,7 +26,7 @@ import { peakRssMb } from '../test/helpers/peak-rss.ts';
 import { figuresFromChild } from './child-figures.ts';
 import { namesFrom, parseScriptArgs, positiveNumber, usageError } from './script-args.ts';
 
-const CASES = ['parser', 'sqlite', 'postgres', 'naive-sqlite', 'naive-postgres', 'sqlite-parse-worker', 'postgres-parse-worker', 'sqlite-v8-defaults', 'postgres-v8-defaults'] as const;
+const CASES = ['parser', 'sqlite', 'postgres', 'naive-sqlite', 'naive-postgres', 'sqlite-one-pipeline', 'postgres-one-pipeline', 'sqlite-parse-worker', 'postgres-parse-worker', 'sqlite-v8-defaults', 'postgres-v8-defaults'] as const;
 
 const USAGE = `Usage: node bench/sql-load.bench.ts [options]
 
@@ -39,7 +39,7 @@ Options:
   --naive-mb <MB>    size of the smaller report the naive cases load, in MB (default 4)
   --seed <seed>      generator seed (default 1)
   --only <cases>     comma-separated cases (default parser,sqlite,postgres,naive-sqlite,naive-postgres);
-                     also: sqlite-parse-worker, postgres-parse-worker, sqlite-v8-defaults,
+                     also: sqlite-one-pipeline, postgres-one-pipeline, sqlite-parse-worker, postgres-parse-worker, sqlite-v8-defaults,
                      postgres-v8-defaults
   -h, --help         print this help and exit
 
@@ -119,11 +119,11 @@ async function parserAlone(file: string): Promise<CaseResult> {
   return { bytes, sessions, rows: 0, seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6, mainCpuSeconds: (main.user + main.system) / 1e6, peakRssMb: peakRssMb() };
 }
 
-async function ours(file: string, to: string, parseInWorker = false, cliHeap = true): Promise<CaseResult> {
+async function ours(file: string, to: string, { parseInWorker = false, cliHeap = true, partitions }: { parseInWorker?: boolean; cliHeap?: boolean; partitions?: number } = {}): Promise<CaseResult> {
   if (cliHeap) (await import('../src/cli/heap-bounds.ts')).boundHeapGrowth();
   const { measureLoad } = await import('../src/cli/load-benchmark.ts');
   const { statSync } = await import('node:fs');
-  const m = await measureLoad({ path: file, bytes: statSync(file).size }, to, { parseInWorker });
+  const m = await measureLoad({ path: file, bytes: statSync(file).size }, to, { parseInWorker, ...(partitions === undefined ? {} : { partitions }) });
   return { bytes: m.bytes, sessions: m.sessions, rows: Object.values(m.rows ?? {}).reduce((a, b) => a + b, 0), seconds: m.seconds, cpuSeconds: m.cpuSeconds, mainCpuSeconds: m.mainThreadCpuSeconds, peakRssMb: peakRssMb() };
 }
 
@@ -243,6 +243,8 @@ async function main(): Promise<void> {
     await run('parser', 'parser', big.path, '', cli);
     await run('sqlite', 'ours', big.path, `sqlite:${path.join(dir, 'ours.db')}`, cli);
     await run('postgres', 'ours', big.path, `${pgUrl}/ours_${randomBytes(3).toString('hex')}`, cli);
+    await run('sqlite-one-pipeline', 'ours-one-pipeline', big.path, `sqlite:${path.join(dir, 'one.db')}`, cli);
+    await run('postgres-one-pipeline', 'ours-one-pipeline', big.path, `${pgUrl}/one_${randomBytes(3).toString('hex')}`, cli);
     await run('sqlite-parse-worker', 'ours-worker', big.path, `sqlite:${path.join(dir, 'worker.db')}`, cli);
     await run('postgres-parse-worker', 'ours-worker', big.path, `${pgUrl}/worker_${randomBytes(3).toString('hex')}`, cli);
     await run('sqlite-v8-defaults', 'ours-v8-defaults', big.path, `sqlite:${path.join(dir, 'defaults.db')}`);
@@ -291,8 +293,9 @@ if (values.child !== undefined) {
   const to = values.to ?? '';
   const result = values.child === 'parser' ? await parserAlone(file)
     : values.child === 'ours' ? await ours(file, to)
-    : values.child === 'ours-worker' ? await ours(file, to, true)
-    : values.child === 'ours-v8-defaults' ? await ours(file, to, false, false)
+    : values.child === 'ours-one-pipeline' ? await ours(file, to, { partitions: 1 })
+    : values.child === 'ours-worker' ? await ours(file, to, { parseInWorker: true })
+    : values.child === 'ours-v8-defaults' ? await ours(file, to, { cliHeap: false })
     : await naive(file, to);
   process.stdout.write(JSON.stringify(result));
 } else {

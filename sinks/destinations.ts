@@ -17,6 +17,11 @@ export interface DestinationOptions {
   readonly types?: readonly string[];
   /** Downloads recordings and backups from the appliance (file destination). */
   readonly fetcher?: ArtifactFetcher;
+  /**
+   * The caller already runs in a thread of its own (a partition of partitioned-load.ts): a
+   * destination that would start a writer thread (SQLite) writes on the caller's thread instead.
+   */
+  readonly writeOnCallerThread?: boolean;
 }
 
 export interface DestinationFactory {

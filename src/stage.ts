@@ -69,6 +69,12 @@ export interface BundleSink {
    * in memory whole (about 4x its XML), so a sink without transactions (JSON Lines) asks for few.
    */
   readonly preferredBatchSessions?: number;
+  /**
+   * True when several sinks may write to this destination at once, each over its own connection,
+   * as long as every copy of a session goes to the same one (partitioned-load.ts splits a report
+   * by session key this way): PostgreSQL and SQLite files. Unset: one writer only.
+   */
+  readonly acceptsConcurrentWriters?: boolean;
   /** Flush and release; safe to call twice. */
   close(): Promise<void>;
   /** Abandon in-flight work: roll back the open transaction, delete temporary files. */

@@ -35,7 +35,8 @@ export const sqliteDestination: DestinationFactory = {
     if (driver.length > 0) throw new ConfigError(`--to ${spec}: unknown option ${driver.map(([k]) => k).join(', ')} (known: storeSystemInformation, defaultProduct)`, { code: 'usage' });
     const stage = parseSinkOptions(sink, spec);
     const [{ SqlSink }, { SqliteDriver }] = await Promise.all([import('./sql-sink.ts'), import('./sqlite/sqlite-driver.ts')]);
-    return new SqlSink(new SqliteDriver(path), { stage, ...(options.logger ? { logger: options.logger } : {}) });
+    // Other connections to a file wait their turn for its write lock (busy timeout); an in-memory database is this connection's alone.
+    return new SqlSink(new SqliteDriver(path, { writerThread: options.writeOnCallerThread !== true }), { stage, acceptsConcurrentWriters: path !== ':memory:', ...(options.logger ? { logger: options.logger } : {}) });
   },
 };
 
@@ -57,7 +58,7 @@ export const postgresDestination: DestinationFactory = {
     const stage = parseSinkOptions(sink, redactUrl(spec));
     url.search = new URLSearchParams(driver).toString();
     const [{ SqlSink }, { PostgresDriver }] = await Promise.all([import('./sql-sink.ts'), import('./postgres/postgres-driver.ts')]);
-    return new SqlSink(new PostgresDriver({ connectionString: url.toString(), displayName: redactUrl(spec) }), { stage, ...(options.logger ? { logger: options.logger } : {}) });
+    return new SqlSink(new PostgresDriver({ connectionString: url.toString(), displayName: redactUrl(spec) }), { stage, acceptsConcurrentWriters: true, ...(options.logger ? { logger: options.logger } : {}) });
   },
 };
 

@@ -29,6 +29,8 @@ export interface SqlSinkOptions {
   readonly stage?: StageOptions;
   readonly retry?: RetryPolicy;
   readonly logger?: Logger;
+  /** Whether the database takes several writers at once (see BundleSink.acceptsConcurrentWriters). Default false. */
+  readonly acceptsConcurrentWriters?: boolean;
 }
 
 /** What the sink has committed so far (benchmarks and `db` commands print it). */
@@ -45,6 +47,7 @@ export class SqlSink implements BundleSink {
   readonly type: string;
   /** Batches are transactions: bigger ones amortise the commit; loadReport's 2 MB cap bounds memory. */
   readonly preferredBatchSessions = 500;
+  readonly acceptsConcurrentWriters: boolean;
   readonly #driver: SqlDriver;
   readonly #stageOptions: StageOptions;
   readonly #retry: RetryPolicy;
@@ -60,6 +63,7 @@ export class SqlSink implements BundleSink {
     this.#stageOptions = options.stage ?? DEFAULT_STAGE_OPTIONS;
     this.#retry = options.retry ?? DEFAULT_RETRY;
     this.#logger = options.logger ?? silentLogger;
+    this.acceptsConcurrentWriters = options.acceptsConcurrentWriters ?? false;
   }
 
   /** The destination with its password masked. */

@@ -12,6 +12,7 @@ import type { Product } from '../records.ts';
 import { loadReport, type LoadOptions } from '../pipeline/load-report.ts';
 import { silentLogger } from '../stage.ts';
 import { innerSink } from '../telemetry/sink-span.ts';
+import { loadFileInPartitions } from './partitioned-file-load.ts';
 
 export interface BenchInput {
   /** Sessions to generate. */
@@ -60,6 +61,8 @@ export interface LoadMeasurement {
   /** Highest resident set size seen while loading, in bytes. */
   readonly peakRssBytes: number;
   readonly rejected: number;
+  /** Pipelines that loaded the report (one per core when partitioned). */
+  readonly pipelines: number;
 }
 
 /** Samples RSS every `ms` until stopped; returns the peak. */
@@ -77,14 +80,16 @@ export function rssSampler(ms = 25): { stop(): number } {
   };
 }
 
-export interface MeasureOptions extends Omit<LoadOptions, 'ctx'> {
+export interface MeasureOptions extends Omit<LoadOptions, 'ctx' | 'onBatch'> {
   /** Parse in a worker thread (replay --worker) instead of on the main thread. Default false. */
   readonly parseInWorker?: boolean;
+  /** Pipelines, as `replay --jobs`: 1 loads with one; default one per core when the destination takes several writers. */
+  readonly partitions?: number;
 }
 
 /** Parses `report` with the real parser and loads it into `destination` (an `--to` spec). */
 export async function measureLoad(report: Pick<GeneratedReport, 'path' | 'bytes'>, destination: string, measureOptions: MeasureOptions = {}): Promise<LoadMeasurement> {
-  const { parseInWorker = false, ...options } = measureOptions;
+  const { parseInWorker = false, partitions, ...options } = measureOptions;
   const [{ readFileChunks }, { parseReport }, { parseReportInWorker }, { openDestination, redactDestination }] = await Promise.all([
     import('../../stages/sources/file-source.ts'),
     import('../../stages/parsers/session-report-parser.ts'),
@@ -92,21 +97,32 @@ export async function measureLoad(report: Pick<GeneratedReport, 'path' | 'bytes'
     import('../../sinks/destinations.ts'),
   ]);
   const parse = parseInWorker ? parseReportInWorker : parseReport;
-  const sink = await openDestination(destination, { logger: silentLogger });
+  let sink = await openDestination(destination, { logger: silentLogger });
   const ctx = { signal: new AbortController().signal, logger: silentLogger };
   const rss = rssSampler();
   const cpu = process.cpuUsage();
   const threadCpu = process.threadCpuUsage();
   const started = performance.now();
-  const stats = await loadReport(parse(readFileChunks(report.path), { source: report.path }), sink, { ctx, ...options });
+  const parseOptions = { source: report.path };
+  const outcome = parseInWorker ? undefined : await loadFileInPartitions(sink, {
+    file: report.path, bytes: report.bytes, destination, parse: parseOptions, load: options, signal: ctx.signal, ...(partitions === undefined ? {} : { partitions }),
+  });
+  let loaded: { written: number; rejected: number; rows: Record<string, number> | undefined; partitions: number };
+  if (outcome !== undefined && 'loaded' in outcome) {
+    loaded = { written: outcome.loaded.written, rejected: outcome.loaded.refused.length, rows: outcome.loaded.rows, partitions: outcome.partitions };
+  } else {
+    if (outcome !== undefined) sink = await openDestination(destination, { logger: silentLogger });
+    const stats = await loadReport(parse(readFileChunks(report.path), parseOptions), sink, { ctx, ...options });
+    const rows = (innerSink(sink) as { stats?: { rows?: Record<string, number> } }).stats?.rows; // an SQL destination's counts
+    loaded = { written: stats.written, rejected: stats.sinkRejected.length + stats.parseRejected.length, rows: rows === undefined ? undefined : { ...rows }, partitions: 1 };
+  }
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const usedByMain = process.threadCpuUsage(threadCpu);
-  const rows = (innerSink(sink) as { stats?: { rows?: Record<string, number> } }).stats?.rows; // an SQL destination's counts
   return {
-    destination: redactDestination(destination), bytes: report.bytes, sessions: stats.written, seconds, cpuSeconds: (used.user + used.system) / 1e6,
+    destination: redactDestination(destination), bytes: report.bytes, sessions: loaded.written, seconds, cpuSeconds: (used.user + used.system) / 1e6,
     mainThreadCpuSeconds: (usedByMain.user + usedByMain.system) / 1e6,
-    rows: rows === undefined ? undefined : { ...rows }, peakRssBytes: rss.stop(), rejected: stats.sinkRejected.length + stats.parseRejected.length,
+    rows: loaded.rows, peakRssBytes: rss.stop(), rejected: loaded.rejected, pipelines: loaded.partitions,
   };
 }
 

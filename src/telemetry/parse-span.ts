@@ -9,6 +9,7 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import type { LoadStats } from '../pipeline/load-report.ts';
+import type { PartitionStats } from '../pipeline/partition-protocol.ts';
 import { ATTR, SPAN, STAGE } from './attributes.ts';
 import { countBytes, countFailure, countRecords } from './metrics.ts';
 import { errorTypeOf, withSpan } from './tracing.ts';
@@ -26,5 +27,22 @@ export function traceParse<S extends LoadStats>(attributes: Attributes, load: ()
     countBytes(STAGE.parse, stats.xmlBytes);
     for (const error of stats.parseRejected) countFailure(errorTypeOf(error), 'session');
     return stats;
+  });
+}
+
+/**
+ * The same span around a load split over several pipelines (src/pipeline/partitioned-load.ts):
+ * figures are the pipelines' sums. When the report could not be split, the span records nothing,
+ * and the one-pipeline load that follows has its own span.
+ */
+export function tracePartitionedParse<O extends { readonly loaded: PartitionStats } | object | undefined>(attributes: Attributes, load: () => Promise<O>): Promise<O> {
+  return withSpan(SPAN.parse, attributes, async (span) => {
+    const outcome = await load();
+    if (outcome === undefined || !('loaded' in outcome)) return outcome;
+    const stats = (outcome as { readonly loaded: PartitionStats }).loaded;
+    span.setAttributes({ [ATTR.records]: stats.sessions, [ATTR.bytes]: stats.xmlBytes, [ATTR.written]: stats.written, [ATTR.rejected]: stats.refused.length });
+    countRecords(STAGE.parse, stats.sessions);
+    countBytes(STAGE.parse, stats.xmlBytes);
+    return outcome;
   });
 }

@@ -67,6 +67,10 @@ export class TracedSink<S extends BundleSink = BundleSink> implements BundleSink
     return this.inner.preferredBatchSessions;
   }
 
+  get acceptsConcurrentWriters(): boolean | undefined {
+    return this.inner.acceptsConcurrentWriters;
+  }
+
   connect(ctx: StageContext): Promise<void> {
     return this.inner.connect(ctx);
   }

@@ -8,7 +8,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { addAbortSignal } from 'node:stream';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, SourceError } from '../../src/errors.ts';
 
@@ -70,5 +70,31 @@ export async function* readFileChunks(file: string, options: { readonly chunkByt
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : (error as Error).message;
     throw new SourceError(`cannot read ${file}: ${why}`, 'io', { cause: error });
+  }
+}
+
+/**
+ * A regular file's bytes as views of one buffer that every read refills: nothing to collect, for a
+ * consumer that copies what it keeps before asking for more (the session splitter does). Errors as
+ * {@link readFileChunks}.
+ */
+export async function* readFileReusingBuffer(file: string, options: { readonly chunkBytes?: number; readonly signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
+  const buffer = Buffer.allocUnsafeSlow(options.chunkBytes ?? 1 << 20);
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(file, 'r');
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } catch (error) {
+    if (options.signal?.aborted === true || !(error as NodeJS.ErrnoException).code) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : (error as Error).message;
+    throw new SourceError(`cannot read ${file}: ${why}`, 'io', { cause: error });
+  } finally {
+    await handle?.close();
   }
 }

@@ -10,7 +10,7 @@ import type { ErrorClass } from '../sql-errors.ts';
 import type { StagedBatch } from '../staged-batch.ts';
 import { classifySqliteError } from './sqlite-errors.ts';
 import type { WorkerError, WorkerRequest, WorkerResponse } from './sqlite-worker.ts';
-import type { SqliteWriterOptions, WireTables } from './sqlite-writer.ts';
+import type { SqliteWriter, SqliteWriterOptions, WireTables } from './sqlite-writer.ts';
 
 /**
  * The writer thread's young generation, in MB. Every batch arrives as a fresh structured clone and
@@ -28,18 +28,28 @@ function toError(shape: WorkerError): Error {
   return Object.assign(new Error(shape.message), shape);
 }
 
+export interface SqliteDriverOptions extends SqliteWriterOptions {
+  /** Write in a worker thread of its own (default), or on the caller's thread when that is a worker already. */
+  readonly writerThread?: boolean;
+}
+
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite';
   readonly displayName: string;
   readonly #path: string;
   readonly #options: SqliteWriterOptions;
+  readonly #writerThread: boolean;
+  /** The writer on this thread, when there is no writer thread. */
+  #writer: SqliteWriter | undefined;
   #worker: Worker | undefined;
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
 
-  constructor(path: string, options: SqliteWriterOptions = {}) {
+  constructor(path: string, options: SqliteDriverOptions = {}) {
+    const { writerThread = true, ...writerOptions } = options;
     this.#path = path === ':memory:' ? path : resolve(path);
-    this.#options = options;
+    this.#options = writerOptions;
+    this.#writerThread = writerThread;
     this.displayName = `sqlite:${path}`;
   }
 
@@ -65,12 +75,27 @@ export class SqliteDriver implements SqlDriver {
   }
 
   #call(request: RequestBody): Promise<unknown> {
+    if (!this.#writerThread) return this.#callHere(request);
     const worker = this.#start();
     const id = this.#nextId++;
     return new Promise((resolvePromise, reject) => {
       this.#pending.set(id, { resolve: resolvePromise, reject });
       worker.postMessage({ ...request, id });
     });
+  }
+
+  /** The same requests, answered on this thread (errors keep their SQLite codes as they are). */
+  async #callHere(request: RequestBody): Promise<unknown> {
+    if (request.op === 'close') {
+      this.#writer?.close();
+      this.#writer = undefined;
+      return undefined;
+    }
+    this.#writer ??= new (await import('./sqlite-writer.ts')).SqliteWriter(this.#path, this.#options);
+    if (request.op === 'ensureSchema') return this.#writer.ensureSchema();
+    if (request.op === 'write') this.#writer.write(request.tables);
+    else this.#writer.quarantine(request.rows);
+    return undefined;
   }
 
   async connect(_signal: AbortSignal): Promise<SchemaStatus> {
@@ -97,6 +122,10 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
+    if (!this.#writerThread) {
+      await this.#callHere({ op: 'close' });
+      return;
+    }
     const worker = this.#worker;
     if (worker === undefined) return;
     await this.#call({ op: 'close' }).catch(() => undefined);
@@ -105,6 +134,11 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async destroy(): Promise<void> {
+    // On this thread nothing can be mid-write: closing rolls back the open transaction, if any.
+    if (!this.#writerThread) {
+      await this.#callHere({ op: 'close' });
+      return;
+    }
     const worker = this.#worker;
     this.#worker = undefined;
     if (worker !== undefined) await worker.terminate();

@@ -2,16 +2,18 @@
  * What `sra-etl replay` does (registered in replay.ts): read saved reports through the parser into a
  * destination with loadReport, one line per problem and a summary on stderr.
  */
+import { stat } from 'node:fs/promises';
 import { ConfigError, EtlError, ParseError, SourceError } from '../../errors.ts';
 import type { Product, ReportItem } from '../../records.ts';
 import { reportErrorKind } from '../../report-error-kind.ts';
 import { silentLogger, type BundleSink } from '../../stage.ts';
 import { ATTR } from '../../telemetry/attributes.ts';
-import { traceParse } from '../../telemetry/parse-span.ts';
+import { traceParse, tracePartitionedParse } from '../../telemetry/parse-span.ts';
 import { traceRun } from '../../telemetry/run-trace.ts';
 import type { ArtifactFetcher } from '../../../sinks/file/artifact-fetcher.ts';
 import type { ApplianceClient } from '../../../stages/sources/appliance/appliance-client.ts';
 import { cancelOnSignals } from '../cancel-on-signals.ts';
+import { loadFileInPartitions } from '../partitioned-file-load.ts';
 import { DEFAULT_BATCH_SESSIONS, type ReplayFlags } from './replay.ts';
 
 export interface ReplayOptions {
@@ -30,6 +32,8 @@ export interface ReplayOptions {
   readonly batchSessions?: number;
   /** Parse in a worker thread (overlaps parsing with writing). Default false. */
   readonly worker?: boolean;
+  /** Pipelines for one big file into a destination that takes several writers (see partitioned-file-load.ts). Default: one per core. */
+  readonly jobs?: number;
   readonly signal?: AbortSignal;
   /** Where problem lines and the summary go. Default stderr. */
   readonly err?: NodeJS.WritableStream;
@@ -42,7 +46,7 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
   const err = options.err ?? process.stderr;
   const say = (line: string) => err.write(`sra-etl: ${line}\n`);
   const { openDestination, redactDestination } = await import('../../../sinks/destinations.ts');
-  const [{ listReportFiles, readFileChunks }, { parseReport }, { parseReportInWorker }, { loadReport }] = await Promise.all([
+  const [{ listReportFiles, readFileChunks, STDIN }, { parseReport }, { parseReportInWorker }, { loadReport }] = await Promise.all([
     import('../../../stages/sources/file-source.ts'),
     import('../../../stages/parsers/session-report-parser.ts'),
     import('../../../stages/parsers/parse-in-worker.ts'),
@@ -51,7 +55,8 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
   const files = await listReportFiles(options.inputs);
   const { dataTypesOption, fileSummaryLines, requireFileSinkFor, storeBackupIfAsked } = await import('../../../sinks/file/file-transfer.ts');
   const types = dataTypesOption(options.types);
-  const sink: BundleSink = await openDestination(options.to, { logger: silentLogger, types, ...(options.fetcher === undefined ? {} : { fetcher: options.fetcher }) });
+  const open = () => openDestination(options.to, { logger: silentLogger, types, ...(options.fetcher === undefined ? {} : { fetcher: options.fetcher }) });
+  let sink: BundleSink = await open();
   requireFileSinkFor(types, sink);
   const parse = options.worker === true ? parseReportInWorker : parseReport;
   const signal = options.signal ?? new AbortController().signal;
@@ -101,9 +106,27 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
     }
   }
 
+  const maxBatchSessions = options.batchSessions ?? sink.preferredBatchSessions ?? DEFAULT_BATCH_SESSIONS;
+  const spanAttributes = { [ATTR.destination]: redactDestination(options.to), [ATTR.sinkType]: sink.type };
+  // One big file into SQLite or PostgreSQL: one pipeline per core, when the file holds only sessions.
+  const only = files.length === 1 && files[0] !== STDIN && options.worker !== true ? files[0] : undefined;
+  if (only !== undefined) {
+    const outcome = await tracePartitionedParse(spanAttributes, async () => loadFileInPartitions(sink, {
+      file: only, bytes: (await stat(only)).size, destination: options.to, signal, load: { maxBatchSessions },
+      parse: { source: only, ...(options.host === undefined ? {} : { host: options.host }), ...(options.product === undefined ? {} : { product: options.product }) },
+      ...(options.jobs === undefined ? {} : { partitions: options.jobs }),
+    }));
+    if (outcome !== undefined && 'loaded' in outcome) {
+      const { loaded } = outcome;
+      for (const refused of loaded.refused) say(`${refused.source}: session ${refused.lsid}: ${refused.message}`);
+      say(`replayed 1 file: ${plural(loaded.sessions, 'session')} (${plural(loaded.records, 'record')}) -> ${redactDestination(options.to)}${loaded.refused.length > 0 ? `; ${plural(loaded.refused.length, 'session')} refused by the destination` : ''}`);
+      return loaded.refused.length > 0 ? 1 : 0;
+    }
+    // Not split (listing rows, appliance errors, damage): the sink was used to prepare the database; one pipeline loads the file with a new one.
+    if (outcome !== undefined) sink = await open();
+  }
   // etl.parse (all files, one stream) with the batch writes inside it; the command is the etl.run.
-  const stats = await traceParse({ [ATTR.destination]: redactDestination(options.to), [ATTR.sinkType]: sink.type }, () =>
-    loadReport(items(), sink, { ctx: { signal, logger: silentLogger }, maxBatchSessions: options.batchSessions ?? sink.preferredBatchSessions ?? DEFAULT_BATCH_SESSIONS }));
+  const stats = await traceParse(spanAttributes, () => loadReport(items(), sink, { ctx: { signal, logger: silentLogger }, maxBatchSessions }));
   for (const { bundle, error } of stats.sinkRejected) say(`${bundle.origin.source}: session ${bundle.session.key.lsid}: ${error.message}`);
   const problems = stats.parseRejected.length + stats.sinkRejected.length + counts.damaged + counts.needHost + counts.failedReports;
   const parts = [`${plural(stats.sessions, 'session')} (${plural(counts.records, 'record')})`];
@@ -143,6 +166,7 @@ export async function runReplay(inputs: readonly string[], flags: ReplayFlags): 
       ...(flags.product === undefined ? {} : { product: flags.product }),
       ...(flags.types === undefined ? {} : { types: flags.types }),
       ...(flags.worker === undefined ? {} : { worker: flags.worker }),
+      ...(flags.jobs === undefined ? {} : { jobs: flags.jobs }),
       ...(fetcher === undefined ? {} : { fetcher }),
     }), controller.signal);
   } catch (error) {

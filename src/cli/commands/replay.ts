@@ -20,12 +20,18 @@ import { addSiteOptions, CREDENTIAL_HELP, type SiteFlags } from './site-options.
 export const DEFAULT_BATCH_SESSIONS = 50;
 
 /** `replay`'s flags as commander parses them. */
-export type ReplayFlags = Omit<SiteFlags, 'product'> & { to: string; host?: string; product?: Product; types?: string[]; batch?: number; worker?: boolean; site?: string };
+export type ReplayFlags = Omit<SiteFlags, 'product'> & { to: string; host?: string; product?: Product; types?: string[]; batch?: number; worker?: boolean; jobs?: number; site?: string };
 
 function parseProduct(value: string): Product {
   const product = value.toLowerCase();
   if (product !== 'rs' && product !== 'pra') throw new ConfigError(`--product ${JSON.stringify(value)}: use rs (Remote Support) or pra (Privileged Remote Access)`, { code: 'usage' });
   return product;
+}
+
+function parseJobs(value: string): number {
+  const jobs = Number(value);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) throw new ConfigError(`--jobs ${JSON.stringify(value)}: give a whole number of pipelines from 1 to 16`, { code: 'usage' });
+  return jobs;
 }
 
 function parseBatch(value: string): number {
@@ -45,6 +51,7 @@ export function registerReplay(program: Command): void {
     .option('--types <list>', 'file destination: data types to store (default: sessions)', (value: string) => value.split(',').map((type) => type.trim()).filter(Boolean))
     .option('--batch <sessions>', `sessions per batch written to the destination, held in memory whole (default: the destination's choice, JSON Lines 5, else ${DEFAULT_BATCH_SESSIONS})`, parseBatch)
     .option('--worker', 'parse in a worker thread, overlapping parsing with writing (helps slow destinations on multi-core machines)')
+    .option('--jobs <n>', 'pipelines loading one report file of 16 MB or more into SQLite or PostgreSQL at once, each on its own core and connection (default: one per core, at most 4; 1 = one pipeline)', parseJobs)
     .option('--site <host>', "file destination: the appliance to download the reports' recordings and backups from (with --product and the credentials below), as the guide's API tester does");
   addSiteOptions(command)
     .addHelpText('after', () => {
@@ -62,6 +69,11 @@ Site host: reports do not name the site, so each session's host is read from its
 shell download URLs; a session without any (one in progress) takes the host of the session before
 it (in its file, else in the file before), else of the next one. Listings, and files where nothing
 names the site, need --host.
+
+One big file into SQLite or PostgreSQL: the file is cut into its sessions (no parsing) and each session
+goes, by its lsid, to one of --jobs pipelines (parser, batches, own database connection), so every copy
+of a session still loads in report order. A file holding anything but sessions (listing rows, appliance
+errors, damage) is then loaded again by one pipeline, which reports what it found as always.
 
 Exit status: 0 everything loaded; 1 a file was damaged, unreadable or needs --host, a session was
 rejected, or a file holds an appliance error other than "no data" (one line each on stderr, after

@@ -1,0 +1,40 @@
+/**
+ * When `replay` and `bench` load a report file with one pipeline per core (src/pipeline/
+ * partitioned-load.ts) instead of one: the file is big enough to pay for starting the workers, the
+ * destination takes several writers, and more than one core is asked for. The destination is
+ * connected here first, on this thread, so its database and schema are created once and a bad URL
+ * or unreachable server fails with the usual message before any worker starts.
+ */
+import type { PartitionStart, PartitionStats } from '../pipeline/partition-protocol.ts';
+import { defaultPartitions, loadPartitioned, PARTITIONED_MIN_BYTES } from '../pipeline/partitioned-load.ts';
+import { silentLogger, type BundleSink } from '../stage.ts';
+
+export interface FileLoadPlan extends PartitionStart {
+  readonly file: string;
+  /** The file's size. */
+  readonly bytes: number;
+  /** Pipelines to run; 1 means one. Default: one per core (at most 4). */
+  readonly partitions?: number;
+  /** Files smaller than this load with one pipeline. Default {@link PARTITIONED_MIN_BYTES}. */
+  readonly minBytes?: number;
+  readonly signal: AbortSignal;
+}
+
+export type FileLoadOutcome =
+  /** Loaded; the sink handed in was closed. */
+  | { readonly loaded: PartitionStats; readonly partitions: number }
+  /** One pipeline must load the file (the reason says why); the sink handed in was closed: open a new one. */
+  | { readonly notSplittable: string }
+  /** Not tried; the sink handed in is untouched. */
+  | undefined;
+
+export async function loadFileInPartitions(sink: BundleSink, plan: FileLoadPlan): Promise<FileLoadOutcome> {
+  const partitions = plan.partitions ?? defaultPartitions();
+  if (partitions < 2 || plan.bytes < (plan.minBytes ?? PARTITIONED_MIN_BYTES) || sink.acceptsConcurrentWriters !== true || sink.needsRawXml === true) return undefined;
+  const { readFileReusingBuffer } = await import('../../stages/sources/file-source.ts');
+  await sink.connect({ signal: plan.signal, logger: silentLogger });
+  await sink.close();
+  return loadPartitioned(readFileReusingBuffer(plan.file, { signal: plan.signal }), {
+    destination: plan.destination, parse: plan.parse, load: plan.load, partitions, signal: plan.signal,
+  });
+}
