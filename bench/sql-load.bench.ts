@@ -204,8 +204,8 @@ async function naive(file: string, to: string): Promise<CaseResult> {
 
 // ---------------------------------------------------------------- orchestrator
 
-function runChild(kind: string, file: string, to = '', flags: readonly string[] = []): Promise<CaseResult> {
-  return figuresFromChild([...process.execArgv, ...flags, new URL(import.meta.url).pathname, '--child', kind, '--file', file, '--to', to], { what: kind });
+function runChild(kind: string, file: string, to = '', cli?: { flags: readonly string[]; env: NodeJS.ProcessEnv }): Promise<CaseResult> {
+  return figuresFromChild([...process.execArgv, ...(cli?.flags ?? []), new URL(import.meta.url).pathname, '--child', kind, '--file', file, '--to', to], { what: kind, ...(cli === undefined ? {} : { env: cli.env }) });
 }
 
 async function main(): Promise<void> {
@@ -229,17 +229,18 @@ async function main(): Promise<void> {
   const { mkdir } = await import('node:fs/promises');
   await mkdir(dir, { recursive: true });
   const results: { name: string; r: CaseResult }[] = [];
-  const run = async (name: string, kind: string, file: string, to = '', flags: readonly string[] = []) => {
+  const run = async (name: string, kind: string, file: string, to = '', cli?: { flags: readonly string[]; env: NodeJS.ProcessEnv }) => {
     if (!only.has(name)) return;
     process.stderr.write(`${name}…\n`);
     const measureServer = name.includes('postgres') && serverDir !== undefined;
     const server = measureServer ? postgresCpuSeconds(serverDir as string) : 0;
-    const r = await runChild(kind, file, to, flags);
+    const r = await runChild(kind, file, to, cli);
     if (measureServer) r.serverCpuSeconds = postgresCpuSeconds(serverDir as string) - server;
     results.push({ name, r });
   };
   try {
-    const { CLI_NODE_FLAGS: cli } = await import('../test/helpers/run-cli.ts');
+    const { CLI_NODE_ENV, CLI_NODE_FLAGS } = await import('../test/helpers/run-cli.ts');
+    const cli = { flags: CLI_NODE_FLAGS, env: CLI_NODE_ENV };
     await run('parser', 'parser', big.path, '', cli);
     await run('sqlite', 'ours', big.path, `sqlite:${path.join(dir, 'ours.db')}`, cli);
     await run('postgres', 'ours', big.path, `${pgUrl}/ours_${randomBytes(3).toString('hex')}`, cli);

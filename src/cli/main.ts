@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --max-old-space-size=1024
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --max-old-space-size=1024
 /**
  * The `sra-etl` command line. Each command lives in its own file under ./commands and registers
  * itself on the program; this file only wires global options, version and error reporting.

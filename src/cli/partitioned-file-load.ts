@@ -13,10 +13,8 @@ export interface FileLoadPlan extends PartitionStart {
   readonly file: string;
   /** The file's size. */
   readonly bytes: number;
-  /** Pipelines to run; 1 means one. Default: one per core (at most 4). */
+  /** Pipelines to run, whatever the file's size (`--jobs`); 1 means one. Default: one per core (at most 4) for files of {@link PARTITIONED_MIN_BYTES} or more. */
   readonly partitions?: number;
-  /** Files smaller than this load with one pipeline. Default {@link PARTITIONED_MIN_BYTES}. */
-  readonly minBytes?: number;
   readonly signal: AbortSignal;
 }
 
@@ -30,7 +28,7 @@ export type FileLoadOutcome =
 
 export async function loadFileInPartitions(sink: BundleSink, plan: FileLoadPlan): Promise<FileLoadOutcome> {
   const partitions = plan.partitions ?? defaultPartitions();
-  if (partitions < 2 || plan.bytes < (plan.minBytes ?? PARTITIONED_MIN_BYTES) || sink.acceptsConcurrentWriters !== true || sink.needsRawXml === true) return undefined;
+  if (partitions < 2 || (plan.partitions === undefined && plan.bytes < PARTITIONED_MIN_BYTES) || sink.acceptsConcurrentWriters !== true || sink.needsRawXml === true) return undefined;
   const { readFileReusingBuffer } = await import('../../stages/sources/file-source.ts');
   await sink.connect({ signal: plan.signal, logger: silentLogger });
   await sink.close();

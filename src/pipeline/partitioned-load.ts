@@ -48,6 +48,8 @@ export function defaultPartitions(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
+/** A partition's batches close at this many bytes of XML (one pipeline's default is 2 MB). */
+const PARTITION_BATCH_BYTES = 1_000_000;
 const WORKER_URL = new URL('./partition-worker.ts', import.meta.url);
 /** Each worker's young generation, in MB: parsing allocates fast, and V8 would grow it to over 100 MB, all resident. */
 const YOUNG_GENERATION_MB = 16;
@@ -186,7 +188,9 @@ class Lane {
 /** Loads a report's `bytes` with `partitions` pipelines into `destination`; see the module comment. */
 export async function loadPartitioned(bytes: AsyncIterable<Uint8Array>, options: PartitionedLoadOptions): Promise<PartitionedOutcome> {
   const partitions = Math.max(1, Math.floor(options.partitions ?? defaultPartitions()));
-  const start: PartitionStart = { destination: options.destination, parse: options.parse, load: options.load ?? {} };
+  // N pipelines hold N times the batches: each closes its batches at half the XML one pipeline
+  // would (1 MB), so together they hold about what one pipeline holds.
+  const start: PartitionStart = { destination: options.destination, parse: options.parse, load: { maxBatchBytes: PARTITION_BATCH_BYTES, ...options.load } };
   const lanes = Array.from({ length: partitions }, () => new Lane(start, options.messageBytes ?? 1 << 16, options.messagesAhead ?? 16));
   const splitter = new SessionSplitter((lsid, session) => (lanes[partitionOf(lsid, partitions)] as Lane).add(session, splitter.prolog as Buffer));
   const stopAll = async (): Promise<Finished[]> => {

@@ -54,6 +54,14 @@ export class SessionSplitter {
   #sessionClose = bytesOf('</session>');
   #rootClose = bytesOf(`</${ROOT_LOCAL_NAME}`);
   #rootName = ROOT_LOCAL_NAME;
+  /**
+   * Where the search for the end of the unfinished session at the start of #buffer goes on, as an
+   * offset from that session's start: a big session arriving in many chunks is scanned once, not
+   * once per chunk.
+   */
+  #resumeFrom = 0;
+  /** Set by #findSessionEnd when it runs out of bytes: the offset to go on from. */
+  #stoppedAt = 0;
 
   constructor(onSession: SessionHandler) {
     this.#onSession = onSession;
@@ -152,8 +160,12 @@ export class SessionSplitter {
       if (startsWith(buffer, open, at) && (isSpace(buffer[at + open.length]) || buffer[at + open.length] === GT || buffer[at + open.length] === SLASH)) {
         const tagEnd = findTagEnd(buffer, at + open.length);
         if (tagEnd < 0) return at;
-        const end = buffer[tagEnd - 1] === SLASH ? tagEnd + 1 : this.#findSessionEnd(tagEnd + 1);
-        if (end < 0) return at;
+        const end = buffer[tagEnd - 1] === SLASH ? tagEnd + 1 : this.#findSessionEnd(Math.max(tagEnd + 1, at + this.#resumeFrom));
+        if (end < 0) {
+          this.#resumeFrom = this.#stoppedAt - at;
+          return at;
+        }
+        this.#resumeFrom = 0;
         const match = LSID.exec(buffer.toString('utf8', at, tagEnd + 1));
         const lsid = match?.[1] ?? match?.[2];
         if (lsid === undefined || lsid.trim() === '') throw this.#unexpected(at, 'a session without an lsid attribute');
@@ -193,7 +205,12 @@ export class SessionSplitter {
     let at = from;
     for (;;) {
       const candidate = buffer.indexOf(close, at);
-      if (candidate < 0) return -1;
+      if (candidate < 0) {
+        // Next time, go on from the last place a closing tag or markup could start.
+        const bang = buffer.indexOf(BANG, at);
+        this.#stoppedAt = bang >= 0 ? bang : Math.max(at, buffer.length - close.length);
+        return -1;
+      }
       const bang = buffer.subarray(at, candidate).indexOf(BANG);
       if (bang < 0) return candidate + close.length;
       const markup = at + bang;
@@ -203,7 +220,10 @@ export class SessionSplitter {
         continue;
       }
       const closed = buffer.indexOf(closer, markup + opener.length);
-      if (closed < 0) return -1;
+      if (closed < 0) {
+        this.#stoppedAt = markup;
+        return -1;
+      }
       at = closed + closer.length;
     }
   }

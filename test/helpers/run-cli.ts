@@ -5,8 +5,14 @@ import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SHEBANG_WORDS = (readFileSync(CLI, 'utf8').split('\n', 1)[0] ?? '').split(/\s+/);
 /** The node flags the `sra-etl` executable runs with (its shebang line), so memory tests measure what users get. */
-export const CLI_NODE_FLAGS: readonly string[] = (readFileSync(CLI, 'utf8').split('\n', 1)[0] ?? '').split(/\s+/).filter((word) => word.startsWith('--'));
+export const CLI_NODE_FLAGS: readonly string[] = SHEBANG_WORDS.filter((word) => word.startsWith('--'));
+/** The environment its shebang sets (`MALLOC_ARENA_MAX=2`), merged into this process's. */
+export const CLI_NODE_ENV: NodeJS.ProcessEnv = {
+  ...process.env,
+  ...Object.fromEntries(SHEBANG_WORDS.filter((word) => /^[A-Z_]+=/.test(word)).map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)])),
+};
 
 export interface CliResult {
   readonly code: number | null;

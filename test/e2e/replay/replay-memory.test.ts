@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../../fixtures/generator/generate-report.ts';
-import { CLI_NODE_FLAGS, REPO_ROOT } from '../../helpers/run-cli.ts';
+import { CLI_NODE_ENV, CLI_NODE_FLAGS, REPO_ROOT } from '../../helpers/run-cli.ts';
 import { makeTempDir } from '../../helpers/temp-dir.ts';
 
 const HELPER = path.join(REPO_ROOT, 'test/helpers/cli-with-peak-rss.ts');
@@ -31,7 +31,7 @@ afterAll(async () => {
 
 function run(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI_NODE_FLAGS, HELPER, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI_NODE_FLAGS, HELPER, ...args], { cwd: REPO_ROOT, env: CLI_NODE_ENV, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
