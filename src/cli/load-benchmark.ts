@@ -12,7 +12,7 @@ import type { Product } from '../records.ts';
 import { loadReport, type LoadOptions } from '../pipeline/load-report.ts';
 import { silentLogger } from '../stage.ts';
 import { innerSink } from '../telemetry/sink-span.ts';
-import { loadFileInPartitions } from './partitioned-file-load.ts';
+import { loadFileInPartitions, partitionsFor } from './partitioned-file-load.ts';
 
 export interface BenchInput {
   /** Sessions to generate. */
@@ -104,8 +104,9 @@ export async function measureLoad(report: Pick<GeneratedReport, 'path' | 'bytes'
   const threadCpu = process.threadCpuUsage();
   const started = performance.now();
   const parseOptions = { source: report.path };
-  const outcome = parseInWorker ? undefined : await loadFileInPartitions(sink, {
-    file: report.path, bytes: report.bytes, destination, parse: parseOptions, load: options, signal: ctx.signal, ...(partitions === undefined ? {} : { partitions }),
+  const pipelines = parseInWorker ? undefined : partitionsFor(sink, { bytes: report.bytes, ...(partitions === undefined ? {} : { partitions }) });
+  const outcome = pipelines === undefined ? undefined : await loadFileInPartitions(sink, {
+    file: report.path, bytes: report.bytes, destination, parse: parseOptions, load: options, signal: ctx.signal, partitions: pipelines,
   });
   let loaded: { written: number; rejected: number; rows: Record<string, number> | undefined; partitions: number };
   if (outcome !== undefined && 'loaded' in outcome) {
@@ -133,7 +134,7 @@ export function formatMeasurement(m: LoadMeasurement): string {
   const mb = m.bytes / 1e6;
   const totalRows = m.rows === undefined ? undefined : Object.values(m.rows).reduce((a, b) => a + b, 0);
   const lines = [
-    `loaded ${int(m.sessions)} sessions (${mb.toFixed(1)} MB of report XML) into ${m.destination} in ${m.seconds.toFixed(1)} s`,
+    `loaded ${int(m.sessions)} sessions (${mb.toFixed(1)} MB of report XML) into ${m.destination} in ${m.seconds.toFixed(1)} s${m.pipelines > 1 ? ` (${m.pipelines} pipelines)` : ''}`,
     `  ${(mb / m.seconds).toFixed(1)} MB/s, ${int(m.sessions / m.seconds)} sessions/s${totalRows === undefined ? '' : `, ${int(totalRows / m.seconds)} rows/s`}`,
   ];
   if (m.rows !== undefined) {

@@ -22,13 +22,18 @@ export type FileLoadOutcome =
   /** Loaded; the sink handed in was closed. */
   | { readonly loaded: PartitionStats; readonly partitions: number }
   /** One pipeline must load the file (the reason says why); the sink handed in was closed: open a new one. */
-  | { readonly notSplittable: string }
-  /** Not tried; the sink handed in is untouched. */
-  | undefined;
+  | { readonly notSplittable: string };
 
-export async function loadFileInPartitions(sink: BundleSink, plan: FileLoadPlan): Promise<FileLoadOutcome> {
+/** How many pipelines should load this file into `sink`; undefined: one, the usual way. */
+export function partitionsFor(sink: BundleSink, plan: Pick<FileLoadPlan, 'bytes' | 'partitions'>): number | undefined {
   const partitions = plan.partitions ?? defaultPartitions();
   if (partitions < 2 || (plan.partitions === undefined && plan.bytes < PARTITIONED_MIN_BYTES) || sink.acceptsConcurrentWriters !== true || sink.needsRawXml === true) return undefined;
+  return partitions;
+}
+
+/** Loads the file with `partitions` pipelines (see {@link partitionsFor}). */
+export async function loadFileInPartitions(sink: BundleSink, plan: FileLoadPlan & { readonly partitions: number }): Promise<FileLoadOutcome> {
+  const { partitions } = plan;
   const { readFileReusingBuffer } = await import('../../stages/sources/file-source.ts');
   await sink.connect({ signal: plan.signal, logger: silentLogger });
   await sink.close();

@@ -15,6 +15,7 @@ interface BenchFlags {
   product: string;
   batch?: string;
   worker?: boolean;
+  jobs?: string;
 }
 
 function positive(value: string | undefined, option: string): number | undefined {
@@ -33,6 +34,7 @@ export function registerBench(program: Command): void {
     .option('--product <product>', 'pra or rs', 'pra')
     .option('--batch <n>', 'sessions per batch (default 500; batches also close at 2 MB of XML)')
     .option('--worker', 'parse in a worker thread, as replay --worker does')
+    .option('--jobs <n>', 'pipelines, as replay --jobs (default: one per core, at most 4, for SQLite and PostgreSQL; 1 = one pipeline)')
     .addHelpText('after', `
 The synthetic sessions use host_name ${BENCH_HOST}: load them into a database you can
 throw away, or delete them afterwards. The database server's own CPU and memory are not in
@@ -47,13 +49,16 @@ Examples:
       const megabytes = positive(flags.mb, '--mb');
       if (sessions !== undefined && megabytes !== undefined) throw new ConfigError('give --sessions or --mb, not both', { code: 'usage' });
       const batch = positive(flags.batch, '--batch');
+      const jobs = positive(flags.jobs, '--jobs');
       const { formatMeasurement, generateBenchReport, measureLoad } = await import('../load-benchmark.ts');
       const report = await generateBenchReport({
         seed: flags.seed, product: flags.product, ...(sessions === undefined ? {} : { sessions: Math.round(sessions) }), ...(megabytes === undefined ? {} : { megabytes }),
       });
       try {
         process.stderr.write(`generated ${report.sessions} ${flags.product.toUpperCase()} sessions, ${(report.bytes / 1e6).toFixed(1)} MB of report XML (seed ${flags.seed}); loading…\n`);
-        const measurement = await measureLoad(report, flags.to, { ...(batch === undefined ? {} : { maxBatchSessions: Math.round(batch) }), parseInWorker: flags.worker === true });
+        const measurement = await measureLoad(report, flags.to, {
+          ...(batch === undefined ? {} : { maxBatchSessions: Math.round(batch) }), ...(jobs === undefined ? {} : { partitions: Math.round(jobs) }), parseInWorker: flags.worker === true,
+        });
         process.stdout.write(`${formatMeasurement(measurement)}\n`);
       } finally {
         await report.dispose();

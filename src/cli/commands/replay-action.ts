@@ -13,7 +13,7 @@ import { traceRun } from '../../telemetry/run-trace.ts';
 import type { ArtifactFetcher } from '../../../sinks/file/artifact-fetcher.ts';
 import type { ApplianceClient } from '../../../stages/sources/appliance/appliance-client.ts';
 import { cancelOnSignals } from '../cancel-on-signals.ts';
-import { loadFileInPartitions } from '../partitioned-file-load.ts';
+import { loadFileInPartitions, partitionsFor } from '../partitioned-file-load.ts';
 import { DEFAULT_BATCH_SESSIONS, type ReplayFlags } from './replay.ts';
 
 export interface ReplayOptions {
@@ -110,20 +110,21 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
   const spanAttributes = { [ATTR.destination]: redactDestination(options.to), [ATTR.sinkType]: sink.type };
   // One big file into SQLite or PostgreSQL: one pipeline per core, when the file holds only sessions.
   const only = files.length === 1 && files[0] !== STDIN && options.worker !== true ? files[0] : undefined;
-  if (only !== undefined) {
-    const outcome = await tracePartitionedParse(spanAttributes, async () => loadFileInPartitions(sink, {
-      file: only, bytes: (await stat(only)).size, destination: options.to, signal, load: { maxBatchSessions },
+  const bytes = only === undefined ? 0 : (await stat(only)).size;
+  const partitions = only === undefined ? undefined : partitionsFor(sink, { bytes, ...(options.jobs === undefined ? {} : { partitions: options.jobs }) });
+  if (only !== undefined && partitions !== undefined) {
+    const outcome = await tracePartitionedParse(spanAttributes, () => loadFileInPartitions(sink, {
+      file: only, bytes, destination: options.to, signal, load: { maxBatchSessions }, partitions,
       parse: { source: only, ...(options.host === undefined ? {} : { host: options.host }), ...(options.product === undefined ? {} : { product: options.product }) },
-      ...(options.jobs === undefined ? {} : { partitions: options.jobs }),
     }));
-    if (outcome !== undefined && 'loaded' in outcome) {
+    if ('loaded' in outcome) {
       const { loaded } = outcome;
       for (const refused of loaded.refused) say(`${refused.source}: session ${refused.lsid}: ${refused.message}`);
       say(`replayed 1 file: ${plural(loaded.sessions, 'session')} (${plural(loaded.records, 'record')}) -> ${redactDestination(options.to)}${loaded.refused.length > 0 ? `; ${plural(loaded.refused.length, 'session')} refused by the destination` : ''}`);
       return loaded.refused.length > 0 ? 1 : 0;
     }
     // Not split (listing rows, appliance errors, damage): the sink was used to prepare the database; one pipeline loads the file with a new one.
-    if (outcome !== undefined) sink = await open();
+    sink = await open();
   }
   // etl.parse (all files, one stream) with the batch writes inside it; the command is the etl.run.
   const stats = await traceParse(spanAttributes, () => loadReport(items(), sink, { ctx: { signal, logger: silentLogger }, maxBatchSessions }));
