@@ -1,11 +1,13 @@
 /**
  * Flat memory: a generated 200 MB report replays (`sra-etl replay <file> --to jsonl:<file>` in a
  * child process started as the `sra-etl` executable starts node) with a peak RSS under 200 MB
- * measured in the child, and every session arrives. The input is generated from a seed into a temporary folder and
- * removed afterwards.
+ * measured in the child, and every session arrives; into SQLite with two pipelines (one per core,
+ * src/pipeline/partitioned-load.ts) under 250 MB. The input is generated from a seed into a
+ * temporary folder and removed afterwards.
  */
 import { createReadStream } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../../fixtures/generator/generate-report.ts';
@@ -62,5 +64,21 @@ describe('replay memory', () => {
     expect(await countLines(out)).toBe(records);
     expect(peakKb).toBeGreaterThan(0);
     expect(peakKb).toBeLessThan(LIMIT_KB);
+  }, 600_000);
+
+  it('replays it into SQLite with two pipelines under 250 MB, every session stored', async () => {
+    const db = path.join(tmp.dir, 'sra.db');
+    const { code, stderr } = await run(['replay', report.path, '--to', `sqlite:${db}`, '--jobs', '2']);
+    expect(code, stderr).toBe(0);
+    const peakKb = Number(/SRA_ETL_PEAK_RSS_KB=(\d+)/.exec(stderr)?.[1]);
+    process.stdout.write(`replay of ${(report.bytes / 1048576).toFixed(0)} MB into SQLite, 2 pipelines: peak RSS ${(peakKb / 1024).toFixed(0)} MB\n`);
+    const database = new DatabaseSync(db, { readOnly: true });
+    try {
+      expect(database.prepare('SELECT count(*) AS n FROM session').get()?.n).toBe(report.sessions);
+    } finally {
+      database.close();
+    }
+    expect(peakKb).toBeGreaterThan(0);
+    expect(peakKb).toBeLessThan(250 * 1000);
   }, 600_000);
 });
