@@ -14,6 +14,15 @@ describe('isoFromUnixSeconds', () => {
     for (const seconds of samples) expect(isoFromUnixSeconds(String(seconds)), String(seconds)).toBe(luxon(seconds));
   });
 
+  it('gives luxon\'s text for runs of times within a day and across midnight (the cached date part)', () => {
+    const starts = [1733184000, 951782400 - 3, 4107542400 - 2, 253402300800 - 5];
+    for (const start of starts) {
+      for (let seconds = start - 2; seconds < start + 4000; seconds += 7) expect(isoFromUnixSeconds(String(seconds)), String(seconds)).toBe(luxon(seconds));
+    }
+    expect(isoFromUnixSeconds('0001733239565')).toBe('2024-12-03T15:26:05Z');
+    expect(isoFromUnixSeconds('1733239565.0')).toBe('2024-12-03T15:26:05Z');
+  });
+
   it('handles fractions, negative times and garbage like luxon (the slow path)', () => {
     expect(isoFromUnixSeconds('1733239565.5')).toBe(luxon(1733239565.5));
     expect(isoFromUnixSeconds('-86400')).toBe('1969-12-31T00:00:00Z');
