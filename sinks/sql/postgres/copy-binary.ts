@@ -27,6 +27,28 @@ const HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d
 const POSTGRES_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 4_294_967_296;
 const INTEGER_TEXT = /^[+-]?\d+$/;
+/** Ends in a zone (`Z` or an offset): without one the server would read it in its own time zone. */
+const ZONED = /(?:Z|[+-]\d\d:?\d\d)$/;
+
+/**
+ * Writes the low 32 bits of the integer `n` big-endian at `at`; returns the offset after them.
+ * Plain byte stores: Buffer#writeInt32BE's argument checks cost more than the stores, and every
+ * field has at least one such length word.
+ */
+function put32(buffer: Buffer, at: number, n: number): number {
+  buffer[at] = n >>> 24;
+  buffer[at + 1] = n >>> 16;
+  buffer[at + 2] = n >>> 8;
+  buffer[at + 3] = n;
+  return at + 4;
+}
+
+/** The low 16 bits of `n`, big-endian. */
+function put16(buffer: Buffer, at: number, n: number): number {
+  buffer[at] = n >>> 8;
+  buffer[at + 1] = n;
+  return at + 2;
+}
 
 /** A column's binary wire type. */
 export const WireType = { text: 0, int2: 1, int4: 2, int8: 3, timestamptz: 4 } as const;
@@ -62,6 +84,8 @@ export class BinaryCopyWriter {
   #offset = 0;
   #full: Buffer[] = [];
   readonly #chunkBytes: number;
+  #lastTime: StagedValue | undefined;
+  #lastTimeMs = 0;
 
   constructor(chunkBytes = CHUNK_BYTES) {
     this.#chunkBytes = chunkBytes;
@@ -81,31 +105,28 @@ export class BinaryCopyWriter {
   /** Starts a row of `fields` values. */
   row(fields: number): void {
     this.#room(2);
-    this.#offset = this.#buffer.writeInt16BE(fields, this.#offset);
+    this.#offset = put16(this.#buffer, this.#offset, fields);
   }
 
   /** An int8 field from an integer known to be safe (ids). */
   id(n: number): void {
     this.#room(12);
     const buffer = this.#buffer;
-    let at = buffer.writeInt32BE(8, this.#offset);
     const high = Math.floor(n / TWO_32);
-    at = buffer.writeInt32BE(high, at);
-    this.#offset = buffer.writeUInt32BE(n - high * TWO_32, at);
+    this.#offset = put32(buffer, put32(buffer, put32(buffer, this.#offset, 8), high), n - high * TWO_32);
   }
 
   /** An int4 field from an integer known to fit (seq). */
   int4(n: number): void {
     this.#room(8);
-    const at = this.#buffer.writeInt32BE(4, this.#offset);
-    this.#offset = this.#buffer.writeInt32BE(n, at);
+    this.#offset = put32(this.#buffer, put32(this.#buffer, this.#offset, 4), n);
   }
 
   /** One staged value as a field of wire type `type`; `place` names it in errors. */
   value(value: StagedValue, type: WireType, place: Place): void {
     if (value === null) {
       this.#room(4);
-      this.#offset = this.#buffer.writeInt32BE(-1, this.#offset);
+      this.#offset = put32(this.#buffer, this.#offset, -1);
       return;
     }
     switch (type) {
@@ -119,8 +140,9 @@ export class BinaryCopyWriter {
         if (!Number.isInteger(n)) throw badValue('22P02', 'not an integer', value, place);
         if (n > limit || n < -limit - 1) throw badValue('22003', `out of range for ${type === WireType.int2 ? 'smallint' : 'integer'}`, value, place);
         this.#room(8);
-        const at = this.#buffer.writeInt32BE(type === WireType.int2 ? 2 : 4, this.#offset);
-        this.#offset = type === WireType.int2 ? this.#buffer.writeInt16BE(n, at) : this.#buffer.writeInt32BE(n, at);
+        this.#offset = type === WireType.int2
+          ? put16(this.#buffer, put32(this.#buffer, this.#offset, 2), n)
+          : put32(this.#buffer, put32(this.#buffer, this.#offset, 4), n);
         return;
       }
       case WireType.int8:
@@ -136,7 +158,7 @@ export class BinaryCopyWriter {
     this.#room(4 + text.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
     const start = this.#offset;
     const bytes = this.#buffer.write(text, start + 4, 'utf8');
-    this.#buffer.writeInt32BE(bytes, start);
+    put32(this.#buffer, start, bytes);
     this.#offset = start + 4 + bytes;
   }
 
@@ -151,20 +173,25 @@ export class BinaryCopyWriter {
     const n = BigInt(value);
     if (n > 9_223_372_036_854_775_807n || n < -9_223_372_036_854_775_808n) throw badValue('22003', 'out of range for bigint', value, place);
     this.#room(12);
-    const at = this.#buffer.writeInt32BE(8, this.#offset);
-    this.#offset = this.#buffer.writeBigInt64BE(n, at);
+    this.#offset = this.#buffer.writeBigInt64BE(n, put32(this.#buffer, this.#offset, 8));
   }
 
   /** An ISO-8601 instant (the staged form of every time) as microseconds since 2000-01-01 UTC. */
   #time(value: string | number, place: Place): void {
-    const ms = typeof value === 'string' && /(?:Z|[+-]\d\d:?\d\d)$/.test(value) ? Date.parse(value) : Number.NaN;
-    if (Number.isNaN(ms)) throw badValue('22007', 'not an ISO-8601 time with a zone', value, place);
+    let ms: number;
+    if (value === this.#lastTime) ms = this.#lastTimeMs; // events of a session often share a time
+    else {
+      ms = typeof value === 'string' && ZONED.test(value) ? Date.parse(value) : Number.NaN;
+      if (Number.isNaN(ms)) throw badValue('22007', 'not an ISO-8601 time with a zone', value, place);
+      this.#lastTime = value;
+      this.#lastTimeMs = ms;
+    }
     const micros = (ms - POSTGRES_EPOCH_MS) * 1000;
     this.#room(12);
-    const at = this.#buffer.writeInt32BE(8, this.#offset);
+    const at = put32(this.#buffer, this.#offset, 8);
     if (Number.isSafeInteger(micros)) {
       const high = Math.floor(micros / TWO_32);
-      this.#offset = this.#buffer.writeUInt32BE(micros - high * TWO_32, this.#buffer.writeInt32BE(high, at));
+      this.#offset = put32(this.#buffer, put32(this.#buffer, at, high), micros - high * TWO_32);
     } else {
       this.#offset = this.#buffer.writeBigInt64BE(BigInt(ms - POSTGRES_EPOCH_MS) * 1000n, at);
     }
@@ -185,7 +212,7 @@ export class BinaryCopyWriter {
   /** The end-of-data marker, then everything written, including the last partial buffer. */
   end(): Buffer[] {
     this.#room(2);
-    this.#offset = this.#buffer.writeInt16BE(-1, this.#offset);
+    this.#offset = put16(this.#buffer, this.#offset, -1);
     this.#full.push(this.#buffer.subarray(0, this.#offset));
     this.#offset = 0;
     this.#buffer = Buffer.alloc(0);
