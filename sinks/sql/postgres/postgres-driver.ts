@@ -16,7 +16,7 @@ import { rowCount, type StagedBatch } from '../staged-batch.ts';
 import { copyChildChunks, copyRowChunks } from './copy-binary.ts';
 import { classifyPostgresError } from './postgres-errors.ts';
 import {
-  copyChildSql, COPY_SESSIONS_SQL, CREATE_STAGING_SQL, DELETE_OLD_CHILDREN_SQL, insertRejectedSql, mergeSql, MIGRATION_LOCK_SQL, PARENT_TABLES, quote, SCHEMA_VERSION_SQL, schemaV1Statements, SEQUENCES_SQL,
+  copyChildSql, COPY_SESSIONS_SQL, CREATE_STAGING_SQL, DELETE_OLD_CHILDREN_SQL, insertRejectedSql, mergeSql, MIGRATION_LOCK_SQL, PARENT_TABLES, PREFER_LZ4_SQL, quote, SCHEMA_VERSION_SQL, schemaV1Statements, SEQUENCES_SQL,
 } from './postgres-sql.ts';
 
 async function copy(client: pg.Client, sql: string, chunks: Iterable<Buffer>): Promise<void> {
@@ -69,7 +69,7 @@ export class PostgresDriver implements SqlDriver {
     if (this.#client !== undefined && !this.#broken) return this.#client;
     await this.reset();
     const client = await this.#open();
-    await client.query(CREATE_STAGING_SQL);
+    await client.query(`${CREATE_STAGING_SQL};\n${PREFER_LZ4_SQL}`);
     const sequences = (await client.query<Record<string, string | null>>(SEQUENCES_SQL)).rows[0] ?? {};
     this.#sequences = new Map(Object.entries(sequences).filter((entry): entry is [string, string] => entry[1] !== null));
     this.#client = client;

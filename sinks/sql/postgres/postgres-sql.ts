@@ -89,6 +89,16 @@ export const CREATE_STAGING_SQL =
     'session_id bigint', 'existed boolean',
   ].join(', ')}) ON COMMIT DELETE ROWS`;
 
+/**
+ * Per connection: compress large values (system information XML) with lz4 instead of the
+ * default pglz when the server was built with lz4 (PostgreSQL 14+; distribution packages are).
+ * pglz was a fifth of the backend's CPU in a load; lz4 compresses several times faster, at a
+ * slightly lower ratio. Only values this connection writes are affected, and any server with lz4
+ * reads both. On a server without lz4 this sets nothing.
+ */
+export const PREFER_LZ4_SQL =
+  "SELECT set_config('default_toast_compression', 'lz4', false) FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)";
+
 export const COPY_SESSIONS_SQL = `COPY ${STAGE} (${[...stagingKeyColumns(SESSION), ...SESSION.columns.map((c) => c.name)].map(quote).join(', ')}) FROM STDIN (FORMAT binary)`;
 
 /** Upsert staged sessions (ids kept; `xmax <> 0` marks a row that was updated, not inserted). */
