@@ -22,6 +22,8 @@ export interface DestinationOptions {
    * destination that would start a writer thread (SQLite) writes on the caller's thread instead.
    */
   readonly writeOnCallerThread?: boolean;
+  /** With writeOnCallerThread: a WriteTurn's memory, shared with the other threads writing to the same destination. */
+  readonly writeTurn?: SharedArrayBuffer;
 }
 
 export interface DestinationFactory {

@@ -8,6 +8,7 @@
  *   Server=host,1433;Database=db;User Id=u;Password=p[;Store System Information=False]
  */
 import { ConfigError } from '../../src/errors.ts';
+import { WriteTurn } from '../../src/pipeline/write-turn.ts';
 import type { DestinationFactory, DestinationOptions } from '../destinations.ts';
 import type { BundleSink } from '../../src/stage.ts';
 import { parseSinkOptions, splitQuery } from './sql-destination-options.ts';
@@ -36,7 +37,9 @@ export const sqliteDestination: DestinationFactory = {
     const stage = parseSinkOptions(sink, spec);
     const [{ SqlSink }, { SqliteDriver }] = await Promise.all([import('./sql-sink.ts'), import('./sqlite/sqlite-driver.ts')]);
     // Other connections to a file wait their turn for its write lock (busy timeout); an in-memory database is this connection's alone.
-    return new SqlSink(new SqliteDriver(path, { writerThread: options.writeOnCallerThread !== true }), { stage, acceptsConcurrentWriters: path !== ':memory:', ...(options.logger ? { logger: options.logger } : {}) });
+    return new SqlSink(new SqliteDriver(path, {
+      writerThread: options.writeOnCallerThread !== true, ...(options.writeTurn === undefined ? {} : { writeTurn: new WriteTurn(options.writeTurn) }),
+    }), { stage, acceptsConcurrentWriters: path !== ':memory:', ...(options.logger ? { logger: options.logger } : {}) });
   },
 };
 

@@ -9,7 +9,7 @@ import type { PartitionStart, PartitionStats } from '../pipeline/partition-proto
 import { defaultPartitions, loadPartitioned, PARTITIONED_MIN_BYTES } from '../pipeline/partitioned-load.ts';
 import { silentLogger, type BundleSink } from '../stage.ts';
 
-export interface FileLoadPlan extends PartitionStart {
+export interface FileLoadPlan extends Omit<PartitionStart, 'writeTurn'> {
   readonly file: string;
   /** The file's size. */
   readonly bytes: number;

@@ -8,6 +8,8 @@ import type { ParseReportOptions } from '../../stages/parsers/report-stream-pars
 export interface PartitionStart {
   /** The `--to` destination; the worker opens its own connection to it. */
   readonly destination: string;
+  /** Shared by all partitions: a destination with one writer at a time takes it around each transaction (write-turn.ts). */
+  readonly writeTurn: SharedArrayBuffer;
   readonly parse: ParseReportOptions;
   /** loadReport's batching (plain numbers). */
   readonly load: { readonly maxBatchSessions?: number; readonly maxBatchBytes?: number; readonly maxInFlightBatches?: number };

@@ -64,7 +64,7 @@ async function run(): Promise<void> {
     import('../errors.ts'),
   ]);
   try {
-    const sink = await openDestination(start.destination, { logger: silentLogger, writeOnCallerThread: true });
+    const sink = await openDestination(start.destination, { logger: silentLogger, writeOnCallerThread: true, writeTurn: start.writeTurn });
     const loaded = await loadReport(sessionsOnly(parseReport(documentBytes(), start.parse)), sink, { ctx: { signal: controller.signal, logger: silentLogger }, ...start.load });
     stats.sessions = loaded.sessions;
     stats.written = loaded.written;

@@ -21,10 +21,11 @@ import { Worker } from 'node:worker_threads';
 import { EtlError, type EtlErrorCode, type ErrorStage } from '../errors.ts';
 import type { FromPartition, PartitionStart, PartitionStats, ToPartition, WireFailure } from './partition-protocol.ts';
 import { NotSplittableError, SessionSplitter } from './session-splitter.ts';
+import { WriteTurn } from './write-turn.ts';
 
 export type { PartitionStats, RefusedSession } from './partition-protocol.ts';
 
-export interface PartitionedLoadOptions extends Omit<PartitionStart, 'load'> {
+export interface PartitionedLoadOptions extends Omit<PartitionStart, 'load' | 'writeTurn'> {
   readonly load?: PartitionStart['load'];
   /** Worker threads, each with its own connection. Default: {@link defaultPartitions}. */
   readonly partitions?: number;
@@ -190,7 +191,9 @@ export async function loadPartitioned(bytes: AsyncIterable<Uint8Array>, options:
   const partitions = Math.max(1, Math.floor(options.partitions ?? defaultPartitions()));
   // N pipelines hold N times the batches: each closes its batches at half the XML one pipeline
   // would (1 MB), so together they hold about what one pipeline holds.
-  const start: PartitionStart = { destination: options.destination, parse: options.parse, load: { maxBatchBytes: PARTITION_BATCH_BYTES, ...options.load } };
+  const start: PartitionStart = {
+    destination: options.destination, parse: options.parse, load: { maxBatchBytes: PARTITION_BATCH_BYTES, ...options.load }, writeTurn: WriteTurn.newBuffer(),
+  };
   const lanes = Array.from({ length: partitions }, () => new Lane(start, options.messageBytes ?? 1 << 16, options.messagesAhead ?? 16));
   const splitter = new SessionSplitter((lsid, session) => (lanes[partitionOf(lsid, partitions)] as Lane).add(session, splitter.prolog as Buffer));
   const stopAll = async (): Promise<Finished[]> => {
@@ -203,10 +206,14 @@ export async function loadPartitioned(bytes: AsyncIterable<Uint8Array>, options:
   options.signal.addEventListener('abort', onAbort, { once: true });
   try {
     try {
-      for await (const chunk of bytes) {
-        options.signal.throwIfAborted();
-        if (lanes.some((lane) => lane.done)) break;
-        splitter.push(chunk);
+      // A read that waits (a pipe whose writer stalls) must not hold up cancelling.
+      const cancelled = new Promise<never>((_, reject) => options.signal.addEventListener('abort', () => reject(options.signal.reason as Error), { once: true }));
+      cancelled.catch(() => undefined);
+      const reader = bytes[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await Promise.race([reader.next(), cancelled]);
+        if (next.done === true || lanes.some((lane) => lane.done)) break;
+        splitter.push(next.value);
         for (const lane of lanes) if (lane.hasFullMessage) await lane.send(options.signal);
       }
       options.signal.throwIfAborted();

@@ -10,6 +10,7 @@ import type { ErrorClass } from '../sql-errors.ts';
 import type { StagedBatch } from '../staged-batch.ts';
 import { classifySqliteError } from './sqlite-errors.ts';
 import type { WorkerError, WorkerRequest, WorkerResponse } from './sqlite-worker.ts';
+import type { WriteTurn } from '../../../src/pipeline/write-turn.ts';
 import type { SqliteWriter, SqliteWriterOptions, WireTables } from './sqlite-writer.ts';
 
 /**
@@ -31,6 +32,8 @@ function toError(shape: WorkerError): Error {
 export interface SqliteDriverOptions extends SqliteWriterOptions {
   /** Write in a worker thread of its own (default), or on the caller's thread when that is a worker already. */
   readonly writerThread?: boolean;
+  /** Taken around every transaction on the caller's thread: other threads write to the same file (partitioned-load.ts). */
+  readonly writeTurn?: WriteTurn;
 }
 
 export class SqliteDriver implements SqlDriver {
@@ -39,6 +42,7 @@ export class SqliteDriver implements SqlDriver {
   readonly #path: string;
   readonly #options: SqliteWriterOptions;
   readonly #writerThread: boolean;
+  readonly #writeTurn: WriteTurn | undefined;
   /** The writer on this thread, when there is no writer thread. */
   #writer: SqliteWriter | undefined;
   #worker: Worker | undefined;
@@ -46,7 +50,8 @@ export class SqliteDriver implements SqlDriver {
   readonly #pending = new Map<number, Pending>();
 
   constructor(path: string, options: SqliteDriverOptions = {}) {
-    const { writerThread = true, ...writerOptions } = options;
+    const { writerThread = true, writeTurn, ...writerOptions } = options;
+    this.#writeTurn = writeTurn;
     this.#path = path === ':memory:' ? path : resolve(path);
     this.#options = writerOptions;
     this.#writerThread = writerThread;
@@ -85,17 +90,22 @@ export class SqliteDriver implements SqlDriver {
   }
 
   /** The same requests, answered on this thread (errors keep their SQLite codes as they are). */
-  async #callHere(request: RequestBody): Promise<unknown> {
+  async #callHere(request: RequestBody, signal?: AbortSignal): Promise<unknown> {
     if (request.op === 'close') {
       this.#writer?.close();
       this.#writer = undefined;
       return undefined;
     }
-    this.#writer ??= new (await import('./sqlite-writer.ts')).SqliteWriter(this.#path, this.#options);
-    if (request.op === 'ensureSchema') return this.#writer.ensureSchema();
-    if (request.op === 'write') this.#writer.write(request.tables);
-    else this.#writer.quarantine(request.rows);
-    return undefined;
+    const writer = (this.#writer ??= new (await import('./sqlite-writer.ts')).SqliteWriter(this.#path, this.#options));
+    await this.#writeTurn?.take(signal);
+    try {
+      if (request.op === 'ensureSchema') return writer.ensureSchema();
+      if (request.op === 'write') writer.write(request.tables);
+      else writer.quarantine(request.rows);
+      return undefined;
+    } finally {
+      this.#writeTurn?.give();
+    }
   }
 
   async connect(_signal: AbortSignal): Promise<SchemaStatus> {
@@ -105,7 +115,8 @@ export class SqliteDriver implements SqlDriver {
   async write(batch: StagedBatch, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     const tables: WireTables = batch.tables.map((t) => [t.spec.name, t.width, t.values] as const);
-    await this.#call({ op: 'write', tables });
+    if (!this.#writerThread) await this.#callHere({ op: 'write', tables }, signal);
+    else await this.#call({ op: 'write', tables });
   }
 
   async quarantine(rows: readonly QuarantineRow[]): Promise<string> {

@@ -5,12 +5,13 @@
  * (the later copy wins, whichever it is); a report with anything but sessions must give exactly the
  * output of one pipeline, which then loads it.
  */
-import { writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { reportFooter, reportHeader, sessionXml } from '../../../fixtures/generator/report-xml.ts';
 import type { SessionBundle } from '../../../src/records.ts';
-import { runCli } from '../../helpers/run-cli.ts';
+import { CLI, REPO_ROOT, runCli } from '../../helpers/run-cli.ts';
 import { sessionBundle } from '../../helpers/session-bundles.ts';
 import { expectedRowCounts } from '../../helpers/sql-bundles.ts';
 import { postgresHarness, sqliteHarness, tableCounts, type SqlHarness } from '../../helpers/sql-harness.ts';
@@ -123,6 +124,47 @@ describe('replay --jobs: one report loaded by several pipelines', () => {
     const result = await runCli(['replay', listing, '--to', spec, '--jobs', '2', '--host', 'support.example.com']);
     expect(result.stderr).toContain('replayed 1 file: 0 sessions (0 records), 2 listing rows');
     expect(result.code).toBe(0);
+  });
+
+  it('on SIGINT stops every pipeline, exits 130 and leaves only whole sessions', async () => {
+    const fifo = path.join(dir, 'slow.xml');
+    execFileSync('mkfifo', [fifo]);
+    const spec = sqlite.freshSpec();
+    const child = spawn(process.execPath, [CLI, 'replay', fifo, '--to', spec, '--jobs', '2'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    // Half the report arrives, then the input stalls; the signal comes once some batches are committed.
+    const closed = bundles.slice(10, 10 + SESSIONS);
+    const input = createWriteStream(fifo);
+    input.write(reportHeader('pra') + closed.slice(0, 80).map((bundle) => sessionXml(bundle, { product: 'pra' })).join(''));
+    const committed = async () => {
+      try {
+        return Number((await sqlite.query<{ n: number }>(spec, 'SELECT count(*) AS n FROM session'))[0]?.n ?? 0);
+      } catch {
+        return 0; // not created yet
+      }
+    };
+    for (let waited = 0; (await committed()) === 0; waited += 100) {
+      if (waited > 30_000) throw new Error(`no batch was committed: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    child.kill('SIGINT');
+    const closedAt = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // The replay has stopped and said so while its read still waits on the pipe (only a second
+    // Ctrl-C ends that at once); the writer going away ends the read, and the process exits.
+    for (let waited = 0; !/stopped by SIGINT/.test(stderr); waited += 50) {
+      if (waited > 30_000) throw new Error(`no stop message: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    input.destroy();
+    const code = await closedAt;
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/^sra-etl: stopped by SIGINT/m);
+    // Every stored session has all its events: batches were committed whole or not at all.
+    const events = new Map(closed.map((bundle) => [bundle.session.key.lsid, bundle.events.length]));
+    const stored = await sqlite.query<{ lsid: string; n: number }>(spec, 'SELECT s.lsid AS lsid, count(e.id) AS n FROM session s LEFT JOIN session_event e ON e.session_id = s.id GROUP BY s.lsid');
+    expect(stored.length).toBeGreaterThan(0);
+    for (const row of stored) expect(row.n, row.lsid).toBe(events.get(row.lsid));
   });
 
   it('rejects --jobs that is not a whole number from 1 to 16', async () => {
