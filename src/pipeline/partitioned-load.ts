@@ -210,11 +210,20 @@ export async function loadPartitioned(bytes: AsyncIterable<Uint8Array>, options:
       const cancelled = new Promise<never>((_, reject) => options.signal.addEventListener('abort', () => reject(options.signal.reason as Error), { once: true }));
       cancelled.catch(() => undefined);
       const reader = bytes[Symbol.asyncIterator]();
-      for (;;) {
-        const next = await Promise.race([reader.next(), cancelled]);
-        if (next.done === true || lanes.some((lane) => lane.done)) break;
-        splitter.push(next.value);
-        for (const lane of lanes) if (lane.hasFullMessage) await lane.send(options.signal);
+      let reading: Promise<IteratorResult<Uint8Array>> | undefined;
+      try {
+        for (;;) {
+          reading = reader.next();
+          const next = await Promise.race([reading, cancelled]);
+          reading = undefined;
+          if (next.done === true || lanes.some((lane) => lane.done)) break;
+          splitter.push(next.value);
+          for (const lane of lanes) if (lane.hasFullMessage) await lane.send(options.signal);
+        }
+      } finally {
+        // Close the file; after the read that is still waiting, if any (it may never end).
+        if (reading === undefined) await reader.return?.();
+        else void reading.then(() => reader.return?.(), () => undefined);
       }
       options.signal.throwIfAborted();
       if (!lanes.some((lane) => lane.done)) {
