@@ -189,8 +189,8 @@ class Lane {
 /** Loads a report's `bytes` with `partitions` pipelines into `destination`; see the module comment. */
 export async function loadPartitioned(bytes: AsyncIterable<Uint8Array>, options: PartitionedLoadOptions): Promise<PartitionedOutcome> {
   const partitions = Math.max(1, Math.floor(options.partitions ?? defaultPartitions()));
-  // N pipelines hold N times the batches: each closes its batches at half the XML one pipeline
-  // would (1 MB), so together they hold about what one pipeline holds.
+  // N pipelines hold N times the batches: each closes its batches at 1 MB of XML (one pipeline:
+  // 2 MB), which keeps two of them within the memory one pipeline needs plus a worker's heap.
   const start: PartitionStart = {
     destination: options.destination, parse: options.parse, load: { maxBatchBytes: PARTITION_BATCH_BYTES, ...options.load }, writeTurn: WriteTurn.newBuffer(),
   };
