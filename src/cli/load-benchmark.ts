@@ -97,7 +97,7 @@ export async function measureLoad(report: Pick<GeneratedReport, 'path' | 'bytes'
     import('../../sinks/destinations.ts'),
   ]);
   const parse = parseInWorker ? parseReportInWorker : parseReport;
-  let sink = await openDestination(destination, { logger: silentLogger });
+  const sink = await openDestination(destination, { logger: silentLogger });
   const ctx = { signal: new AbortController().signal, logger: silentLogger };
   const rss = rssSampler();
   const cpu = process.cpuUsage();
@@ -105,14 +105,13 @@ export async function measureLoad(report: Pick<GeneratedReport, 'path' | 'bytes'
   const started = performance.now();
   const parseOptions = { source: report.path };
   const pipelines = parseInWorker ? undefined : partitionsFor(sink, { bytes: report.bytes, ...(partitions === undefined ? {} : { partitions }) });
-  const outcome = pipelines === undefined ? undefined : await loadFileInPartitions(sink, {
+  const outcome = pipelines === undefined ? undefined : await loadFileInPartitions({
     file: report.path, bytes: report.bytes, destination, parse: parseOptions, load: options, signal: ctx.signal, partitions: pipelines,
   });
   let loaded: { written: number; rejected: number; rows: Record<string, number> | undefined; partitions: number };
   if (outcome !== undefined && 'loaded' in outcome) {
     loaded = { written: outcome.loaded.written, rejected: outcome.loaded.refused.length, rows: outcome.loaded.rows, partitions: outcome.partitions };
   } else {
-    if (outcome !== undefined) sink = await openDestination(destination, { logger: silentLogger });
     const stats = await loadReport(parse(readFileChunks(report.path), parseOptions), sink, { ctx, ...options });
     const rows = (innerSink(sink) as { stats?: { rows?: Record<string, number> } }).stats?.rows; // an SQL destination's counts
     loaded = { written: stats.written, rejected: stats.sinkRejected.length + stats.parseRejected.length, rows: rows === undefined ? undefined : { ...rows }, partitions: 1 };

@@ -2,7 +2,8 @@
  * When `replay` and `bench` load a report file with one pipeline per core (src/pipeline/
  * partitioned-load.ts) instead of one: the file is big enough to pay for starting the workers, the
  * destination takes several writers, and more than one core is asked for. The destination is
- * connected here first, on this thread, so its database and schema are created once and a bad URL
+ * connected here first, on this thread (SQLite without starting a writer thread: it would stay
+ * resident, 20 MB, for the whole load), so its database and schema are created once and a bad URL
  * or unreachable server fails with the usual message before any worker starts.
  */
 import type { PartitionStart, PartitionStats } from '../pipeline/partition-protocol.ts';
@@ -19,9 +20,8 @@ export interface FileLoadPlan extends Omit<PartitionStart, 'writeTurn'> {
 }
 
 export type FileLoadOutcome =
-  /** Loaded; the sink handed in was closed. */
   | { readonly loaded: PartitionStats; readonly partitions: number }
-  /** One pipeline must load the file (the reason says why); the sink handed in was closed: open a new one. */
+  /** One pipeline must load the file (the reason says why). */
   | { readonly notSplittable: string };
 
 /** How many pipelines should load this file into `sink`; undefined: one, the usual way. */
@@ -31,12 +31,16 @@ export function partitionsFor(sink: BundleSink, plan: Pick<FileLoadPlan, 'bytes'
   return partitions;
 }
 
-/** Loads the file with `partitions` pipelines (see {@link partitionsFor}). */
-export async function loadFileInPartitions(sink: BundleSink, plan: FileLoadPlan & { readonly partitions: number }): Promise<FileLoadOutcome> {
+/** Loads the file with `partitions` pipelines (see {@link partitionsFor}); the caller's sink is not used. */
+export async function loadFileInPartitions(plan: FileLoadPlan & { readonly partitions: number }): Promise<FileLoadOutcome> {
   const { partitions } = plan;
-  const { readFileReusingBuffer } = await import('../../stages/sources/file-source.ts');
-  await sink.connect({ signal: plan.signal, logger: silentLogger });
-  await sink.close();
+  const [{ readFileReusingBuffer }, { openDestination }] = await Promise.all([import('../../stages/sources/file-source.ts'), import('../../sinks/destinations.ts')]);
+  const first = await openDestination(plan.destination, { logger: silentLogger, writeOnCallerThread: true });
+  try {
+    await first.connect({ signal: plan.signal, logger: silentLogger });
+  } finally {
+    await first.close();
+  }
   return loadPartitioned(readFileReusingBuffer(plan.file, { signal: plan.signal }), {
     destination: plan.destination, parse: plan.parse, load: plan.load, partitions, signal: plan.signal,
   });

@@ -55,8 +55,7 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
   const files = await listReportFiles(options.inputs);
   const { dataTypesOption, fileSummaryLines, requireFileSinkFor, storeBackupIfAsked } = await import('../../../sinks/file/file-transfer.ts');
   const types = dataTypesOption(options.types);
-  const open = () => openDestination(options.to, { logger: silentLogger, types, ...(options.fetcher === undefined ? {} : { fetcher: options.fetcher }) });
-  let sink: BundleSink = await open();
+  const sink: BundleSink = await openDestination(options.to, { logger: silentLogger, types, ...(options.fetcher === undefined ? {} : { fetcher: options.fetcher }) });
   requireFileSinkFor(types, sink);
   const parse = options.worker === true ? parseReportInWorker : parseReport;
   const signal = options.signal ?? new AbortController().signal;
@@ -113,7 +112,7 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
   const bytes = only === undefined ? 0 : (await stat(only)).size;
   const partitions = only === undefined ? undefined : partitionsFor(sink, { bytes, ...(options.jobs === undefined ? {} : { partitions: options.jobs }) });
   if (only !== undefined && partitions !== undefined) {
-    const outcome = await tracePartitionedParse(spanAttributes, () => loadFileInPartitions(sink, {
+    const outcome = await tracePartitionedParse(spanAttributes, () => loadFileInPartitions({
       file: only, bytes, destination: options.to, signal, load: { maxBatchSessions }, partitions,
       parse: { source: only, ...(options.host === undefined ? {} : { host: options.host }), ...(options.product === undefined ? {} : { product: options.product }) },
     }));
@@ -123,8 +122,7 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
       say(`replayed 1 file: ${plural(loaded.sessions, 'session')} (${plural(loaded.records, 'record')}) -> ${redactDestination(options.to)}${loaded.refused.length > 0 ? `; ${plural(loaded.refused.length, 'session')} refused by the destination` : ''}`);
       return loaded.refused.length > 0 ? 1 : 0;
     }
-    // Not split (listing rows, appliance errors, damage): the sink was used to prepare the database; one pipeline loads the file with a new one.
-    sink = await open();
+    // Not split (listing rows, appliance errors, damage): one pipeline loads the file, as below.
   }
   // etl.parse (all files, one stream) with the batch writes inside it; the command is the etl.run.
   const stats = await traceParse(spanAttributes, () => loadReport(items(), sink, { ctx: { signal, logger: silentLogger }, maxBatchSessions }));
