@@ -3,9 +3,12 @@
  * is its own):
  *
  * - parser alone: the real parser over the generated report, sessions counted and dropped (the ceiling);
- * - sra-etl → SQLite and sra-etl → PostgreSQL: parse + loadReport + the SQL sink, as `pull`/`replay`
- *   run, in a child started with the CLI's own node flags (read from src/cli/main.ts's shebang) and
- *   heap bounds (src/cli/heap-bounds.ts), so peak RSS is what a user's `sra-etl` would show;
+ * - sra-etl → SQLite and sra-etl → PostgreSQL: parse + loadReport + the SQL sink, as `replay` runs
+ *   (its defaults: one pipeline per core into SQLite, src/pipeline/partitioned-load.ts, one into
+ *   PostgreSQL), in a child started with the CLI's own node flags and environment (read from
+ *   src/cli/main.ts's shebang) and heap bounds (src/cli/heap-bounds.ts), so peak RSS is what a
+ *   user's `sra-etl` would show; "sqlite-one-pipeline" and "postgres-jobs-2" are the other choice
+ *   (`--jobs 1`, `--jobs 2`);
  * - naive → SQLite and naive → PostgreSQL: what users write first: read the whole document into
  *   memory, parse it all, then one INSERT per row in autocommit (same field mapping as sra-etl).
  *   They run on a smaller report (`--naive-mb`): they are 1–2 orders of magnitude slower.
@@ -26,7 +29,7 @@ import { peakRssMb } from '../test/helpers/peak-rss.ts';
 import { figuresFromChild } from './child-figures.ts';
 import { namesFrom, parseScriptArgs, positiveNumber, usageError } from './script-args.ts';
 
-const CASES = ['parser', 'sqlite', 'postgres', 'naive-sqlite', 'naive-postgres', 'sqlite-one-pipeline', 'postgres-one-pipeline', 'sqlite-parse-worker', 'postgres-parse-worker', 'sqlite-v8-defaults', 'postgres-v8-defaults'] as const;
+const CASES = ['parser', 'sqlite', 'postgres', 'naive-sqlite', 'naive-postgres', 'sqlite-one-pipeline', 'postgres-jobs-2', 'sqlite-parse-worker', 'postgres-parse-worker', 'sqlite-v8-defaults', 'postgres-v8-defaults'] as const;
 
 const USAGE = `Usage: node bench/sql-load.bench.ts [options]
 
@@ -39,7 +42,7 @@ Options:
   --naive-mb <MB>    size of the smaller report the naive cases load, in MB (default 4)
   --seed <seed>      generator seed (default 1)
   --only <cases>     comma-separated cases (default parser,sqlite,postgres,naive-sqlite,naive-postgres);
-                     also: sqlite-one-pipeline, postgres-one-pipeline, sqlite-parse-worker, postgres-parse-worker, sqlite-v8-defaults,
+                     also: sqlite-one-pipeline, postgres-jobs-2, sqlite-parse-worker, postgres-parse-worker, sqlite-v8-defaults,
                      postgres-v8-defaults
   -h, --help         print this help and exit
 
@@ -245,7 +248,7 @@ async function main(): Promise<void> {
     await run('sqlite', 'ours', big.path, `sqlite:${path.join(dir, 'ours.db')}`, cli);
     await run('postgres', 'ours', big.path, `${pgUrl}/ours_${randomBytes(3).toString('hex')}`, cli);
     await run('sqlite-one-pipeline', 'ours-one-pipeline', big.path, `sqlite:${path.join(dir, 'one.db')}`, cli);
-    await run('postgres-one-pipeline', 'ours-one-pipeline', big.path, `${pgUrl}/one_${randomBytes(3).toString('hex')}`, cli);
+    await run('postgres-jobs-2', 'ours-jobs-2', big.path, `${pgUrl}/jobs2_${randomBytes(3).toString('hex')}`, cli);
     await run('sqlite-parse-worker', 'ours-worker', big.path, `sqlite:${path.join(dir, 'worker.db')}`, cli);
     await run('postgres-parse-worker', 'ours-worker', big.path, `${pgUrl}/worker_${randomBytes(3).toString('hex')}`, cli);
     await run('sqlite-v8-defaults', 'ours-v8-defaults', big.path, `sqlite:${path.join(dir, 'defaults.db')}`);
@@ -295,6 +298,7 @@ if (values.child !== undefined) {
   const result = values.child === 'parser' ? await parserAlone(file)
     : values.child === 'ours' ? await ours(file, to)
     : values.child === 'ours-one-pipeline' ? await ours(file, to, { partitions: 1 })
+    : values.child === 'ours-jobs-2' ? await ours(file, to, { partitions: 2 })
     : values.child === 'ours-worker' ? await ours(file, to, { parseInWorker: true })
     : values.child === 'ours-v8-defaults' ? await ours(file, to, { cliHeap: false })
     : await naive(file, to);

@@ -75,6 +75,10 @@ export interface BundleSink {
    * by session key this way): PostgreSQL and SQLite files. Unset: one writer only.
    */
   readonly acceptsConcurrentWriters?: boolean;
+  /** Whether a big report is split over several writers without being asked (`--jobs`). Default false. */
+  readonly partitionsByDefault?: boolean;
+  /** With several writers: batches each partition keeps in flight. Default 1 (memory is per partition). */
+  readonly partitionInFlightBatches?: number;
   /** Flush and release; safe to call twice. */
   close(): Promise<void>;
   /** Abandon in-flight work: roll back the open transaction, delete temporary files. */

@@ -31,6 +31,10 @@ export interface SqlSinkOptions {
   readonly logger?: Logger;
   /** Whether the database takes several writers at once (see BundleSink.acceptsConcurrentWriters). Default false. */
   readonly acceptsConcurrentWriters?: boolean;
+  /** See BundleSink.partitionInFlightBatches. */
+  readonly partitionInFlightBatches?: number;
+  /** See BundleSink.partitionsByDefault. */
+  readonly partitionsByDefault?: boolean;
 }
 
 /** What the sink has committed so far (benchmarks and `db` commands print it). */
@@ -48,6 +52,8 @@ export class SqlSink implements BundleSink {
   /** Batches are transactions: bigger ones amortise the commit; loadReport's 2 MB cap bounds memory. */
   readonly preferredBatchSessions = 500;
   readonly acceptsConcurrentWriters: boolean;
+  readonly partitionInFlightBatches: number | undefined;
+  readonly partitionsByDefault: boolean;
   readonly #driver: SqlDriver;
   readonly #stageOptions: StageOptions;
   readonly #retry: RetryPolicy;
@@ -64,6 +70,8 @@ export class SqlSink implements BundleSink {
     this.#retry = options.retry ?? DEFAULT_RETRY;
     this.#logger = options.logger ?? silentLogger;
     this.acceptsConcurrentWriters = options.acceptsConcurrentWriters ?? false;
+    this.partitionInFlightBatches = options.partitionInFlightBatches;
+    this.partitionsByDefault = options.partitionsByDefault ?? false;
   }
 
   /** The destination with its password masked. */

@@ -14,7 +14,7 @@ export interface FileLoadPlan extends Omit<PartitionStart, 'writeTurn'> {
   readonly file: string;
   /** The file's size. */
   readonly bytes: number;
-  /** Pipelines to run, whatever the file's size (`--jobs`); 1 means one. Default: one per core (at most 4) for files of {@link PARTITIONED_MIN_BYTES} or more. */
+  /** Pipelines to run, whatever the file's size (`--jobs`); 1 means one. Default: one per core (at most 4) for files of {@link PARTITIONED_MIN_BYTES} or more into a destination that splits by default (SQLite). */
   readonly partitions?: number;
   readonly signal: AbortSignal;
 }
@@ -27,7 +27,8 @@ export type FileLoadOutcome =
 /** How many pipelines should load this file into `sink`; undefined: one, the usual way. */
 export function partitionsFor(sink: BundleSink, plan: Pick<FileLoadPlan, 'bytes' | 'partitions'>): number | undefined {
   const partitions = plan.partitions ?? defaultPartitions();
-  if (partitions < 2 || (plan.partitions === undefined && plan.bytes < PARTITIONED_MIN_BYTES) || sink.acceptsConcurrentWriters !== true || sink.needsRawXml === true) return undefined;
+  if (partitions < 2 || sink.acceptsConcurrentWriters !== true || sink.needsRawXml === true) return undefined;
+  if (plan.partitions === undefined && (plan.bytes < PARTITIONED_MIN_BYTES || sink.partitionsByDefault !== true)) return undefined;
   return partitions;
 }
 

@@ -65,7 +65,11 @@ async function run(): Promise<void> {
   ]);
   try {
     const sink = await openDestination(start.destination, { logger: silentLogger, writeOnCallerThread: true, writeTurn: start.writeTurn });
-    const loaded = await loadReport(sessionsOnly(parseReport(documentBytes(), start.parse)), sink, { ctx: { signal: controller.signal, logger: silentLogger }, ...start.load });
+    // PostgreSQL: one batch in flight per partition (the others keep the cores busy while it waits
+    // for the server), which keeps two pipelines in the memory budget; SQLite asks for two.
+    const loaded = await loadReport(sessionsOnly(parseReport(documentBytes(), start.parse)), sink, {
+      ctx: { signal: controller.signal, logger: silentLogger }, maxInFlightBatches: sink.partitionInFlightBatches ?? 1, ...start.load,
+    });
     stats.sessions = loaded.sessions;
     stats.written = loaded.written;
     stats.batches = loaded.batches;

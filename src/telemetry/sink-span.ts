@@ -71,6 +71,14 @@ export class TracedSink<S extends BundleSink = BundleSink> implements BundleSink
     return this.inner.acceptsConcurrentWriters;
   }
 
+  get partitionsByDefault(): boolean | undefined {
+    return this.inner.partitionsByDefault;
+  }
+
+  get partitionInFlightBatches(): number | undefined {
+    return this.inner.partitionInFlightBatches;
+  }
+
   connect(ctx: StageContext): Promise<void> {
     return this.inner.connect(ctx);
   }

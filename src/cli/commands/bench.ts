@@ -34,7 +34,7 @@ export function registerBench(program: Command): void {
     .option('--product <product>', 'pra or rs', 'pra')
     .option('--batch <n>', 'sessions per batch (default 500; batches also close at 2 MB of XML)')
     .option('--worker', 'parse in a worker thread, as replay --worker does')
-    .option('--jobs <n>', 'pipelines, as replay --jobs (default: one per core, at most 4, for SQLite and PostgreSQL; 1 = one pipeline)')
+    .option('--jobs <n>', 'pipelines, as replay --jobs: SQLite or PostgreSQL (default: one per core, at most 4, for SQLite; one for the others)')
     .addHelpText('after', `
 The synthetic sessions use host_name ${BENCH_HOST}: load them into a database you can
 throw away, or delete them afterwards. The database server's own CPU and memory are not in

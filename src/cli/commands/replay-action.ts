@@ -32,7 +32,7 @@ export interface ReplayOptions {
   readonly batchSessions?: number;
   /** Parse in a worker thread (overlaps parsing with writing). Default false. */
   readonly worker?: boolean;
-  /** Pipelines for one big file into a destination that takes several writers (see partitioned-file-load.ts). Default: one per core. */
+  /** Pipelines for one big file into a destination that takes several writers (see partitioned-file-load.ts). Default: one per core for SQLite, one for the others. */
   readonly jobs?: number;
   readonly signal?: AbortSignal;
   /** Where problem lines and the summary go. Default stderr. */

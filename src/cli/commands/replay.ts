@@ -51,7 +51,7 @@ export function registerReplay(program: Command): void {
     .option('--types <list>', 'file destination: data types to store (default: sessions)', (value: string) => value.split(',').map((type) => type.trim()).filter(Boolean))
     .option('--batch <sessions>', `sessions per batch written to the destination, held in memory whole (default: the destination's choice, JSON Lines 5, else ${DEFAULT_BATCH_SESSIONS})`, parseBatch)
     .option('--worker', 'parse in a worker thread, overlapping parsing with writing (helps slow destinations on multi-core machines)')
-    .option('--jobs <n>', 'pipelines loading one report file into SQLite or PostgreSQL at once, each on its own core and connection (default: one per core, at most 4, for a file of 16 MB or more; 1 = one pipeline)', parseJobs)
+    .option('--jobs <n>', 'pipelines loading one report file into SQLite or PostgreSQL at once, each on its own core and connection (default: one per core, at most 4, for a file of 16 MB or more into SQLite; one otherwise)', parseJobs)
     .option('--site <host>', "file destination: the appliance to download the reports' recordings and backups from (with --product and the credentials below), as the guide's API tester does");
   addSiteOptions(command)
     .addHelpText('after', () => {
