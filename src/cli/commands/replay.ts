@@ -70,10 +70,11 @@ shell download URLs; a session without any (one in progress) takes the host of t
 it (in its file, else in the file before), else of the next one. Listings, and files where nothing
 names the site, need --host.
 
-One big file into SQLite or PostgreSQL: the file is cut into its sessions (no parsing) and each session
-goes, by its lsid, to one of --jobs pipelines (parser, batches, own database connection), so every copy
-of a session still loads in report order. A file holding anything but sessions (listing rows, appliance
-errors, damage) is then loaded again by one pipeline, which reports what it found as always.
+One big file into SQLite (16 MB or more; PostgreSQL with --jobs): the file is cut into its sessions (no
+parsing) and each session goes, by its lsid, to one of --jobs pipelines (parser, batches, own database
+connection), so every copy of a session still loads in report order. A file holding anything but
+sessions (listing rows, appliance errors, damage) is then loaded again by one pipeline, which reports
+what it found as always.
 
 Exit status: 0 everything loaded; 1 a file was damaged, unreadable or needs --host, a session was
 rejected, or a file holds an appliance error other than "no data" (one line each on stderr, after
