@@ -2,9 +2,9 @@
  * When `replay` and `bench` load a report file with one pipeline per core (src/pipeline/
  * partitioned-load.ts) instead of one: the file is big enough to pay for starting the workers, the
  * destination takes several writers, and more than one core is asked for. The destination is
- * connected here first, on this thread (SQLite without starting a writer thread: it would stay
- * resident, 20 MB, for the whole load), so its database and schema are created once and a bad URL
- * or unreachable server fails with the usual message before any worker starts.
+ * connected here first, on this thread (SQLite without starting a writer thread just for that),
+ * so its database and schema are created once and a bad URL or unreachable server fails with the
+ * usual message before any worker starts.
  */
 import type { PartitionStart, PartitionStats } from '../pipeline/partition-protocol.ts';
 import { defaultPartitions, loadPartitioned, PARTITIONED_MIN_BYTES } from '../pipeline/partitioned-load.ts';

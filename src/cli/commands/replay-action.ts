@@ -107,7 +107,7 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
 
   const maxBatchSessions = options.batchSessions ?? sink.preferredBatchSessions ?? DEFAULT_BATCH_SESSIONS;
   const spanAttributes = { [ATTR.destination]: redactDestination(options.to), [ATTR.sinkType]: sink.type };
-  // One big file into SQLite or PostgreSQL: one pipeline per core, when the file holds only sessions.
+  // One big file into SQLite (PostgreSQL with --jobs): one pipeline per core, when the file holds only sessions.
   const only = files.length === 1 && files[0] !== STDIN && options.worker !== true ? files[0] : undefined;
   const bytes = only === undefined ? 0 : (await stat(only)).size;
   const partitions = only === undefined ? undefined : partitionsFor(sink, { bytes, ...(options.jobs === undefined ? {} : { partitions: options.jobs }) });
