@@ -21,6 +21,8 @@ export function classifyPostgresError(error: unknown): ErrorClass {
   if (e?.name === 'AbortError') return { retriable: false, dataError: false, code: 'aborted' };
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const message = typeof e?.message === 'string' ? e.message : '';
+  // Before the SQLSTATE test: EPIPE is five capitals too (a COPY writing into a dropped connection).
+  if (code !== undefined && RETRIABLE_SOCKET.has(code)) return { retriable: true, dataError: false, code: 'connection', databaseCode: code };
   if (code === ORPHAN_ROW) return { retriable: false, dataError: true, code: 'constraint_violation', ...(typeof e?.table === 'string' ? { table: e.table } : {}) };
   if (code !== undefined && /^[0-9A-Z]{5}$/.test(code)) {
     const place = {
@@ -33,6 +35,6 @@ export function classifyPostgresError(error: unknown): ErrorClass {
     if (code === '3D000' || code === '28P01' || code === '28000') return { retriable: false, dataError: false, code: code === '3D000' ? 'config_invalid' : 'auth_failed', databaseCode: code };
     return { retriable: false, dataError: false, code: 'sink_write', databaseCode: code };
   }
-  if ((code !== undefined && RETRIABLE_SOCKET.has(code)) || DROPPED.test(message)) return { retriable: true, dataError: false, code: 'connection', ...(code === undefined ? {} : { databaseCode: code }) };
+  if (DROPPED.test(message)) return { retriable: true, dataError: false, code: 'connection', ...(code === undefined ? {} : { databaseCode: code }) };
   return { retriable: false, dataError: false, code: 'sink_write' };
 }

@@ -17,6 +17,8 @@ describe('PostgreSQL error classes', () => {
 
   it('retries dropped sockets and node-postgres\'s "Connection terminated"', () => {
     expect(classifyPostgresError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })).retriable).toBe(true);
+    // Five capitals like a SQLSTATE, but a socket error: a COPY writing into a terminated backend.
+    expect(classifyPostgresError(Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' }))).toMatchObject({ retriable: true, code: 'connection' });
     expect(classifyPostgresError(new Error('Connection terminated unexpectedly')).retriable).toBe(true);
     expect(classifyPostgresError(new Error('something else')).retriable).toBe(false);
   });
