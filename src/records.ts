@@ -313,6 +313,12 @@ export type ReportItem =
   | { readonly type: 'error'; readonly error: ReportErrorRecord }
   | { readonly type: 'rejected'; readonly error: ParseError; readonly origin: Origin };
 
+/** How many records {@link flattenBundle} yields, without yielding them. */
+export function recordCount(bundle: SessionBundle): number {
+  return 1 + bundle.events.length + bundle.systemInformation.length + bundle.users.length + bundle.customers.length + bundle.teams.length
+    + bundle.customAttributes.length + bundle.surveys.length;
+}
+
 /** The bundle's records in a stable order: session, then its children kind by kind. */
 export function* flattenBundle(bundle: SessionBundle): Generator<FlatRecord> {
   yield bundle.session;

@@ -10,7 +10,7 @@
  * with their exact file, line and column.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ReportItem } from '../records.ts';
+import { recordCount, type ReportItem } from '../records.ts';
 import { silentLogger } from '../stage.ts';
 import { innerSink } from '../telemetry/sink-span.ts';
 import { loadReport } from './load-report.ts';
@@ -50,9 +50,7 @@ const stats: PartitionStats = { sessions: 0, written: 0, batches: 0, xmlBytes: 0
 async function* sessionsOnly(items: AsyncIterable<ReportItem>): AsyncGenerator<ReportItem> {
   for await (const item of items) {
     if (item.type !== 'session') throw new OtherThanSessions(item.type === 'rejected' ? item.error.message : `a ${item.type === 'error' ? 'appliance error' : 'listing row'}`);
-    const bundle = item.bundle;
-    stats.records += 1 + bundle.events.length + bundle.systemInformation.length + bundle.users.length + bundle.customers.length + bundle.teams.length
-      + bundle.customAttributes.length + bundle.surveys.length;
+    stats.records += recordCount(item.bundle);
     yield item;
   }
 }

@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { ConfigError, EtlError, ParseError, SourceError } from '../../errors.ts';
-import type { Product, ReportItem } from '../../records.ts';
+import { recordCount, type Product, type ReportItem } from '../../records.ts';
 import { reportErrorKind } from '../../report-error-kind.ts';
 import { silentLogger, type BundleSink } from '../../stage.ts';
 import { ATTR } from '../../telemetry/attributes.ts';
@@ -79,8 +79,7 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
       try {
         for await (const item of parser) {
           if (item.type === 'session') lastHost = item.bundle.session.key.host;
-          if (item.type === 'session') counts.records += 1 + item.bundle.events.length + item.bundle.systemInformation.length + item.bundle.users.length
-            + item.bundle.customers.length + item.bundle.teams.length + item.bundle.customAttributes.length + item.bundle.surveys.length;
+          if (item.type === 'session') counts.records += recordCount(item.bundle);
           else if (item.type === 'rejected') say(item.error.message);
           else if (item.type === 'error') {
             counts.reportErrors++;
