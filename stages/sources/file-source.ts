@@ -67,10 +67,15 @@ export async function* readFileChunks(file: string, options: { readonly chunkByt
     for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : (error as Error).message;
-    throw new SourceError(`cannot read ${file}: ${why}`, 'io', { cause: error });
+    throw readError(file, error);
   }
+}
+
+/** A failed read as the error replay reports: the file and, in words, why. */
+function readError(file: string, error: unknown): SourceError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : (error as Error).message;
+  return new SourceError(`cannot read ${file}: ${why}`, 'io', { cause: error });
 }
 
 /**
@@ -91,9 +96,7 @@ export async function* readFileReusingBuffer(file: string, options: { readonly c
     }
   } catch (error) {
     if (options.signal?.aborted === true || !(error as NodeJS.ErrnoException).code) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : (error as Error).message;
-    throw new SourceError(`cannot read ${file}: ${why}`, 'io', { cause: error });
+    throw readError(file, error);
   } finally {
     await handle?.close();
   }
