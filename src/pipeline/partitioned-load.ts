@@ -30,10 +30,6 @@ export interface PartitionedLoadOptions extends Omit<PartitionStart, 'load' | 'w
   /** Worker threads, each with its own connection. Default: {@link defaultPartitions}. */
   readonly partitions?: number;
   readonly signal: AbortSignal;
-  /** Bytes sent to a worker per message. Default 64 KiB (see CHUNK_BYTES in stages/sources/file-source.ts). */
-  readonly messageBytes?: number;
-  /** Messages a worker may have queued before the reading waits for it. Default 16. */
-  readonly messagesAhead?: number;
 }
 
 export type PartitionedOutcome =
@@ -49,6 +45,10 @@ export function defaultPartitions(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
+/** Bytes sent to a worker per message: the file source's chunk size (stages/sources/file-source.ts, CHUNK_BYTES says why). */
+const MESSAGE_BYTES = 1 << 16;
+/** Messages a worker may have queued (1 MB) before the reading waits for it. */
+const MESSAGES_AHEAD = 16;
 /** A partition's batches close at this many bytes of XML (one pipeline's default is 2 MB). */
 const PARTITION_BATCH_BYTES = 1_000_000;
 const WORKER_URL = new URL('./partition-worker.ts', import.meta.url);
@@ -68,8 +68,6 @@ type Finished = Exclude<FromPartition, { type: 'ack' }>;
 class Lane {
   readonly finished: Promise<Finished>;
   readonly #worker: Worker;
-  readonly #messageBytes: number;
-  readonly #messagesAhead: number;
   #unacknowledged = 0;
   /** Full messages not sent yet (the worker is busy). */
   #ready: Buffer[] = [];
@@ -79,9 +77,7 @@ class Lane {
   #done = false;
   #roomOrDone: (() => void) | undefined;
 
-  constructor(start: PartitionStart, messageBytes: number, messagesAhead: number) {
-    this.#messageBytes = messageBytes;
-    this.#messagesAhead = messagesAhead;
+  constructor(start: PartitionStart) {
     this.#worker = new Worker(WORKER_URL, { workerData: start, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     this.finished = new Promise<Finished>((resolve) => {
       const finish = (message: Finished) => {
@@ -108,7 +104,7 @@ class Lane {
 
   /**
    * Queues bytes of this worker's document (copied: a session is a view only valid during the
-   * splitter's call). Messages are cut at `messageBytes` whatever the session boundaries: the
+   * splitter's call). Messages are cut at MESSAGE_BYTES whatever the session boundaries: the
    * parser reads a stream, and chunks that size decode to short-lived strings.
    */
   add(bytes: Buffer, prolog: Buffer): void {
@@ -119,7 +115,7 @@ class Lane {
     let at = 0;
     while (at < bytes.length) {
       // Never from Buffer's shared pool: the message transfers the whole ArrayBuffer.
-      this.#filling ??= Buffer.allocUnsafeSlow(this.#messageBytes);
+      this.#filling ??= Buffer.allocUnsafeSlow(MESSAGE_BYTES);
       const copied = bytes.copy(this.#filling, this.#filled, at);
       this.#filled += copied;
       at += copied;
@@ -127,11 +123,11 @@ class Lane {
     }
   }
 
-  /** Sends what is ready, waiting while the worker has `messagesAhead` messages queued (or until cancelled). */
+  /** Sends what is ready, waiting while the worker has MESSAGES_AHEAD messages queued (or until cancelled). */
   async send(signal?: AbortSignal): Promise<void> {
     while (this.#ready.length > 0 && !this.#done) {
       signal?.throwIfAborted();
-      if (this.#unacknowledged >= this.#messagesAhead) {
+      if (this.#unacknowledged >= MESSAGES_AHEAD) {
         await new Promise<void>((resolve) => (this.#roomOrDone = resolve));
         continue;
       }
@@ -194,7 +190,7 @@ export async function loadPartitioned(bytes: AsyncIterable<Uint8Array>, options:
   const start: PartitionStart = {
     destination: options.destination, parse: options.parse, load: { maxBatchBytes: PARTITION_BATCH_BYTES, ...options.load }, writeTurn: WriteTurn.newBuffer(),
   };
-  const lanes = Array.from({ length: partitions }, () => new Lane(start, options.messageBytes ?? 1 << 16, options.messagesAhead ?? 16));
+  const lanes = Array.from({ length: partitions }, () => new Lane(start));
   const splitter = new SessionSplitter((lsid, session) => (lanes[partitionOf(lsid, partitions)] as Lane).add(session, splitter.prolog as Buffer));
   const stopAll = async (): Promise<Finished[]> => {
     for (const lane of lanes) lane.cancel();

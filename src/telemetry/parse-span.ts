@@ -35,11 +35,11 @@ export function traceParse<S extends LoadStats>(attributes: Attributes, load: ()
  * figures are the pipelines' sums. When the report could not be split, the span records nothing,
  * and the one-pipeline load that follows has its own span.
  */
-export function tracePartitionedParse<O extends { readonly loaded: PartitionStats } | object>(attributes: Attributes, load: () => Promise<O>): Promise<O> {
+export function tracePartitionedParse<O extends { readonly loaded: PartitionStats } | { readonly notSplittable: string }>(attributes: Attributes, load: () => Promise<O>): Promise<O> {
   return withSpan(SPAN.parse, attributes, async (span) => {
     const outcome = await load();
     if (!('loaded' in outcome)) return outcome;
-    const stats = (outcome as { readonly loaded: PartitionStats }).loaded;
+    const stats = outcome.loaded;
     span.setAttributes({ [ATTR.records]: stats.sessions, [ATTR.bytes]: stats.xmlBytes, [ATTR.written]: stats.written, [ATTR.rejected]: stats.refused.length });
     countRecords(STAGE.parse, stats.sessions);
     countBytes(STAGE.parse, stats.xmlBytes);

@@ -79,8 +79,8 @@ export class SqliteDriver implements SqlDriver {
     return worker;
   }
 
-  #call(request: RequestBody): Promise<unknown> {
-    if (!this.#writerThread) return this.#callHere(request);
+  #call(request: RequestBody, signal?: AbortSignal): Promise<unknown> {
+    if (!this.#writerThread) return this.#callHere(request, signal);
     const worker = this.#start();
     const id = this.#nextId++;
     return new Promise((resolvePromise, reject) => {
@@ -115,8 +115,7 @@ export class SqliteDriver implements SqlDriver {
   async write(batch: StagedBatch, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     const tables: WireTables = batch.tables.map((t) => [t.spec.name, t.width, t.values] as const);
-    if (!this.#writerThread) await this.#callHere({ op: 'write', tables }, signal);
-    else await this.#call({ op: 'write', tables });
+    await this.#call({ op: 'write', tables }, signal);
   }
 
   async quarantine(rows: readonly QuarantineRow[]): Promise<string> {
@@ -134,7 +133,7 @@ export class SqliteDriver implements SqlDriver {
 
   async close(): Promise<void> {
     if (!this.#writerThread) {
-      await this.#callHere({ op: 'close' });
+      await this.#call({ op: 'close' });
       return;
     }
     const worker = this.#worker;
@@ -147,7 +146,7 @@ export class SqliteDriver implements SqlDriver {
   async destroy(): Promise<void> {
     // On this thread nothing can be mid-write: closing rolls back the open transaction, if any.
     if (!this.#writerThread) {
-      await this.#callHere({ op: 'close' });
+      await this.#call({ op: 'close' });
       return;
     }
     const worker = this.#worker;
