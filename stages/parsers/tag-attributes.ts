@@ -16,6 +16,7 @@
  */
 import type { SaxesParser } from 'saxes';
 import { detach } from './leaf-values.ts';
+import { captureNameChars, type SaxesTagInternals } from './saxes-tag-scan.ts';
 
 /** The attributes of the start tag whose `opentag` event is being handled. Valid only during it. */
 export class TagAttributes {
@@ -71,9 +72,9 @@ const isS = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c 
 /** Every tag's `attributes`: always empty, since attributes go to {@link TagAttributes}. */
 const NO_ATTRIBUTES: Record<string, string> = Object.freeze(Object.create(null) as Record<string, string>);
 
-/** saxes 6's `sOpenTag` (non-namespace mode, no `opentagstart` handler) without the per-tag dictionary. */
+/** saxes 6's `sOpenTag` (non-namespace mode, no `opentagstart` handler) without the per-tag dictionary, with saxes-tag-scan.ts's name capture. */
 function sOpenTag(this: SaxesInternals): void {
-  const c = this.captureNameChars();
+  const c = captureNameChars(this as unknown as SaxesTagInternals);
   if (c === EOC) return;
   this.tag = { name: this.name, attributes: NO_ATTRIBUTES };
   this.name = '';
