@@ -22,6 +22,7 @@
 import type { SaxesParser } from 'saxes';
 
 // saxes 6 constants used by handleTextInRoot.
+// Local on purpose, not imported: see the note on saxes-tag-scan.ts's constants.
 const EOC = -1;
 const NL_LIKE = -2;
 const TAB = 0x09;

@@ -61,6 +61,7 @@ interface SaxesInternals {
 }
 
 // saxes 6 state numbers and character codes used by its open-tag state.
+// Local on purpose, not imported: see the note on saxes-tag-scan.ts's constants.
 const S_OPEN_TAG = 34;
 const S_OPEN_TAG_SLASH = 35;
 const S_ATTRIB = 36;
