@@ -1,22 +1,11 @@
 /** speedUpTextScan: saxes with the fast text scan reports the same text, positions and errors as without it. */
-import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
 import { speedUpTextScan } from '../../../stages/parsers/saxes-text-scan.ts';
+import { piecesOf, recordEvents } from '../../helpers/saxes-events.ts';
 
 /** Every event saxes emits for `xml` fed in `chunk`-character pieces, with the position after each. */
-function events(xml: string, chunk: number, fast: boolean): string[] {
-  const parser = new SaxesParser({ xmlns: false, position: true });
-  if (fast) speedUpTextScan(parser);
-  const seen: string[] = [];
-  const at = () => `${parser.line}:${parser.column}:${parser.position}`;
-  parser.on('text', (text) => seen.push(`text ${JSON.stringify(text)} ${at()}`));
-  parser.on('opentag', (tag) => seen.push(`open ${tag.name} ${at()}`));
-  parser.on('closetag', (tag) => seen.push(`close ${tag.name} ${at()}`));
-  parser.on('error', (error) => seen.push(`error ${error.message}`));
-  for (let i = 0; i < xml.length; i += chunk) parser.write(xml.slice(i, i + chunk));
-  parser.close();
-  return seen;
-}
+const events = (xml: string, chunk: number, fast: boolean): string[] =>
+  recordEvents(xml, piecesOf(xml.length, chunk), fast ? { patches: [speedUpTextScan] } : {});
 
 const doc = (text: string, version = '1.0', newline = '\n') =>
   `<?xml version="${version}"?>${newline}<list>${newline}    <a>${text}</a>${newline}    <b x="1">  tail\t</b>${newline}</list>${newline}`;
