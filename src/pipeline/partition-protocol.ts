@@ -3,6 +3,7 @@
  * partition-worker.ts (each worker: parser, loadReport and its own connection to the destination).
  */
 import type { ParseReportOptions } from '../../stages/parsers/report-stream-parser.ts';
+import type { ForwardedTelemetry, WorkerTelemetryLink } from '../telemetry/forwarded-telemetry.ts';
 
 /** What a worker is started with. */
 export interface PartitionStart {
@@ -13,6 +14,8 @@ export interface PartitionStart {
   readonly parse: ParseReportOptions;
   /** loadReport's batching (plain numbers). */
   readonly load: { readonly maxBatchSessions?: number; readonly maxBatchBytes?: number; readonly maxInFlightBatches?: number };
+  /** Present when telemetry is on: the worker then posts its spans and measurements (`telemetry` messages). */
+  readonly telemetry?: WorkerTelemetryLink;
 }
 
 /** A session the destination refused, as the replay prints it. */
@@ -47,6 +50,8 @@ export type ToPartition =
 export type FromPartition =
   /** One `bytes` message was consumed by the parser. */
   | { readonly type: 'ack' }
+  /** A finished span or a measurement, to record on the main thread (src/telemetry/forwarded-telemetry.ts). */
+  | { readonly type: 'telemetry'; readonly item: ForwardedTelemetry }
   | { readonly type: 'done'; readonly stats: PartitionStats }
   /** The worker's share held something only one parser over the whole report handles exactly. */
   | { readonly type: 'not-splittable'; readonly reason: string }

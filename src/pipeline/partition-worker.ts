@@ -10,6 +10,7 @@
  * with their exact file, line and column.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { context } from '@opentelemetry/api';
 import { recordCount, type ReportItem } from '../records.ts';
 import { silentLogger } from '../stage.ts';
 import { innerSink } from '../telemetry/sink-span.ts';
@@ -94,4 +95,11 @@ async function run(): Promise<void> {
   }
 }
 
-void run();
+// With telemetry on, batch spans and write metrics are posted to the main thread, which records
+// them (the worker's own OpenTelemetry globals export nothing).
+if (start.telemetry === undefined) void run();
+else {
+  const { forwardWorkerTelemetry } = await import('../telemetry/worker-telemetry.ts');
+  const parent = await forwardWorkerTelemetry(start.telemetry, (item) => post({ type: 'telemetry', item }));
+  void context.with(parent, run);
+}

@@ -18,7 +18,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { context } from '@opentelemetry/api';
 import { EtlError, type EtlErrorCode, type ErrorStage } from '../errors.ts';
+import { recordForwarded, workerTelemetryLink, type ForwardedTelemetry } from '../telemetry/forwarded-telemetry.ts';
 import type { FromPartition, PartitionStart, PartitionStats, ToPartition, WireFailure } from './partition-protocol.ts';
 import { NotSplittableError, SessionSplitter } from './session-splitter.ts';
 import { WriteTurn } from './write-turn.ts';
@@ -62,7 +64,7 @@ function partitionOf(key: string, partitions: number): number {
   return (hash >>> 0) % partitions;
 }
 
-type Finished = Exclude<FromPartition, { type: 'ack' }>;
+type Finished = Exclude<FromPartition, { type: 'ack' } | { type: 'telemetry' }>;
 
 /** One worker and what is on its way to it: full messages wait here until it has room. */
 class Lane {
@@ -77,7 +79,7 @@ class Lane {
   #done = false;
   #roomOrDone: (() => void) | undefined;
 
-  constructor(start: PartitionStart) {
+  constructor(start: PartitionStart, onTelemetry: (item: ForwardedTelemetry) => void) {
     this.#worker = new Worker(WORKER_URL, { workerData: start, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     this.finished = new Promise<Finished>((resolve) => {
       const finish = (message: Finished) => {
@@ -89,6 +91,8 @@ class Lane {
         if (message.type === 'ack') {
           this.#unacknowledged--;
           this.#wake();
+        } else if (message.type === 'telemetry') {
+          onTelemetry(message.item);
         } else {
           finish(message);
         }
@@ -187,10 +191,14 @@ export async function loadPartitioned(bytes: AsyncIterable<Uint8Array>, options:
   const partitions = Math.max(1, Math.floor(options.partitions ?? defaultPartitions()));
   // N pipelines hold N times the batches: each closes its batches at 1 MB of XML (one pipeline:
   // 2 MB), which keeps two of them within the memory one pipeline needs plus a worker's heap.
+  // The workers' batch spans belong under the span active now (replay's etl.parse).
+  const telemetry = workerTelemetryLink();
+  const parentContext = context.active();
   const start: PartitionStart = {
     destination: options.destination, parse: options.parse, load: { maxBatchBytes: PARTITION_BATCH_BYTES, ...options.load }, writeTurn: WriteTurn.newBuffer(),
+    ...(telemetry === undefined ? {} : { telemetry }),
   };
-  const lanes = Array.from({ length: partitions }, () => new Lane(start));
+  const lanes = Array.from({ length: partitions }, () => new Lane(start, (item) => recordForwarded(item, parentContext)));
   const splitter = new SessionSplitter((lsid, session) => (lanes[partitionOf(lsid, partitions)] as Lane).add(session, splitter.prolog as Buffer));
   const stopAll = async (): Promise<Finished[]> => {
     for (const lane of lanes) lane.cancel();

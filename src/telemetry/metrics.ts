@@ -106,6 +106,26 @@ export function countFailure(errorType: string, operation: string, count = 1): v
   if (count > 0) etlInstruments().failures.add(count, { [SEMCONV.errorType]: errorType, [ATTR.operation]: operation });
 }
 
+/**
+ * Records a measurement a worker thread took on its own instrument of the same name (see
+ * forwarded-telemetry.ts). Only the counters and histograms above are forwarded; other names are ignored.
+ */
+export function recordForwardedMeasurement(instrument: string, value: number, attributes: Attributes): void {
+  const instruments = etlInstruments();
+  switch (instrument) {
+    case METRIC.records:
+      return instruments.records.add(value, attributes);
+    case METRIC.bytes:
+      return instruments.bytes.add(value, attributes);
+    case METRIC.failures:
+      return instruments.failures.add(value, attributes);
+    case METRIC.batchDuration:
+      return instruments.batchDuration.record(value, attributes);
+    case METRIC.runDuration:
+      return instruments.runDuration.record(value, attributes);
+  }
+}
+
 export interface WatermarkKey {
   readonly site: string;
   readonly product: Product;

@@ -45,6 +45,13 @@ interface RunningSdk {
 }
 
 let started: Promise<TelemetryHandle> | undefined;
+/** Whether the SDK is running now (between a successful start and its shutdown). */
+let running = false;
+
+/** Whether the SDK is running: worker threads then forward their telemetry (forwarded-telemetry.ts). */
+export function telemetryRunning(): boolean {
+  return running;
+}
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -118,6 +125,7 @@ export async function startTelemetry(options: StartTelemetryOptions = {}): Promi
   }
   if (!settings.enabled) return offHandle(settings);
   started = startSdk(settings, options, env).then((sdk) => {
+    running = true;
     let stopping: Promise<void> | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
       // A command that handles the signal stops itself and main() then flushes; otherwise the default
@@ -133,6 +141,7 @@ export async function startTelemetry(options: StartTelemetryOptions = {}): Promi
       reason: settings.reason,
       flush: () => bounded(sdk.flush(), settings.shutdownTimeoutMs),
       shutdown: (timeoutMs = settings.shutdownTimeoutMs) => {
+        running = false;
         stopping ??= bounded(sdk.shutdown(), timeoutMs).finally(() => {
           for (const signal of SIGNALS) process.removeListener(signal, onSignal);
         });

@@ -37,3 +37,60 @@ it('replay exports etl.run > etl.parse > etl.batch.write with the counts', async
   expect(parse.span.attributes).toMatchObject({ 'etl.records.count': 12, 'etl.records.written': 12, 'etl.sink.type': 'sqlite' });
   expect(parse.children.map((child) => child.span.attributes['etl.records.count'])).toEqual([5, 5, 2]);
 });
+
+/** OTLP metric points of `metric` whose attribute `key` is `value`, summed (the CLI exports once, at exit). */
+const sumOf = (metric: string, key: string, value: string) =>
+  receiver.points.filter((p) => p.metric === metric && p.attributes[key] === value).reduce((total, p) => total + (p.value ?? 0), 0);
+
+it('replay --jobs 2: the batches written by the pipelines\' worker threads are spans under etl.parse, and their write metrics are exported', async () => {
+  receiver.clear();
+  const report = join(dir, 'partitioned.xml');
+  await writeReport(report, { sessions: 40, product: 'pra', seed: 'replay-otel-partitions' });
+  const env: NodeJS.ProcessEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
+  for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_') && !(name in env)) env[name] = undefined;
+  const cli = await runCli(['replay', report, '--to', `sqlite:${join(dir, 'partitioned.db')}`, '--host', 'pra.example.com', '--batch', '4', '--jobs', '2'], { env });
+  expect(cli.code, cli.stderr).toBe(0);
+  expect(cli.stderr).toContain('40 sessions');
+  await receiver.waitFor(() => receiver.points.some((point) => point.metric === 'etl.run.duration'));
+
+  const roots = spanTree(receiver.spans);
+  expect(roots.map((root) => root.span.name)).toEqual(['etl.run']);
+  const parse = roots[0]!.children[0]!;
+  expect(parse.span.name).toBe('etl.parse');
+  const batches = parse.children.map((child) => child.span);
+  expect(new Set(batches.map((span) => span.name))).toEqual(new Set(['etl.batch.write']));
+  // Every session is in exactly one batch span, at most 4 per batch, over both pipelines.
+  expect(batches.reduce((total, span) => total + Number(span.attributes['etl.records.count']), 0)).toBe(40);
+  expect(batches.reduce((total, span) => total + Number(span.attributes['etl.records.written']), 0)).toBe(40);
+  expect(Math.max(...batches.map((span) => Number(span.attributes['etl.records.count'])))).toBeLessThanOrEqual(4);
+  expect(batches.length).toBeGreaterThanOrEqual(10);
+  for (const span of batches) {
+    expect(span.traceId).toBe(parse.span.traceId);
+    expect(span.attributes).toMatchObject({ 'etl.sink.type': 'sqlite', 'db.system.name': 'sqlite' });
+    // Added by the SQL sink from inside the write, in the worker: rows per table.
+    expect(Number(span.attributes['etl.rows.table.session'])).toBe(Number(span.attributes['etl.records.written']));
+    expect(span.startTimeUnixNano).toBeGreaterThanOrEqual(parse.span.startTimeUnixNano);
+    expect(span.endTimeUnixNano).toBeLessThanOrEqual(parse.span.endTimeUnixNano);
+  }
+
+  expect(sumOf('etl.records', 'etl.stage', 'parse')).toBe(40);
+  expect(sumOf('etl.records', 'etl.stage', 'write')).toBe(40);
+  expect(sumOf('etl.bytes', 'etl.stage', 'write')).toBe(Number(parse.span.attributes['etl.bytes.count']));
+  const durations = receiver.points.filter((p) => p.metric === 'etl.batch.duration');
+  expect(durations).toMatchObject([{ type: 'histogram', attributes: { 'etl.sink.type': 'sqlite', 'db.system.name': 'sqlite' } }]);
+  expect(durations[0]?.count).toBe(batches.length);
+});
+
+it('replay --jobs 2 with traces sampled out: the workers record no spans, and their write metrics are still exported', async () => {
+  receiver.clear();
+  const report = join(dir, 'sampled-out.xml');
+  await writeReport(report, { sessions: 10, product: 'rs', seed: 'replay-otel-sampled-out' });
+  const env: NodeJS.ProcessEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_TRACES_SAMPLER: 'always_off' };
+  for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_') && !(name in env)) env[name] = undefined;
+  const cli = await runCli(['replay', report, '--to', `sqlite:${join(dir, 'sampled-out.db')}`, '--host', 'support.example.com', '--batch', '3', '--jobs', '2'], { env });
+  expect(cli.code, cli.stderr).toBe(0);
+  await receiver.waitFor(() => receiver.points.some((point) => point.metric === 'etl.run.duration'));
+  expect(receiver.spans).toEqual([]);
+  expect(sumOf('etl.records', 'etl.stage', 'write')).toBe(10);
+  expect(receiver.points.filter((p) => p.metric === 'etl.batch.duration')[0]?.count).toBeGreaterThanOrEqual(4);
+});
