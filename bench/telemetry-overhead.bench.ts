@@ -7,10 +7,13 @@
  * session for the load (median of the rounds) and the slowdown, the goal being under 5%; and,
  * apart, the once-per-process cost of loading the SDK and the final export.
  *
- *   node bench/telemetry-overhead.bench.ts [--sessions 2000] [--rounds 5] [--batch 500] [--dir /dev/shm]
+ * With `--jobs N` (N > 1) the load is replay's partitioned one (src/pipeline/partitioned-load.ts): N
+ * worker threads parse and write, and forward their spans and metrics to the main thread.
+ *
+ *   node bench/telemetry-overhead.bench.ts [--sessions 2000] [--rounds 5] [--batch 500] [--jobs 1] [--dir /dev/shm]
  *   node bench/telemetry-overhead.bench.ts --help
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,7 +24,8 @@ import { openDestination } from '../sinks/destinations.ts';
 import { loadReport } from '../src/pipeline/load-report.ts';
 import { silentLogger } from '../src/stage.ts';
 import { ATTR, SPAN } from '../src/telemetry/attributes.ts';
-import { traceParse } from '../src/telemetry/parse-span.ts';
+import { traceParse, tracePartitionedParse } from '../src/telemetry/parse-span.ts';
+import { loadFileInPartitions } from '../src/cli/partitioned-file-load.ts';
 import { startRunTrace } from '../src/telemetry/run-trace.ts';
 import { shutdownTelemetry, startTelemetry } from '../src/telemetry/sdk.ts';
 import { withSpan } from '../src/telemetry/tracing.ts';
@@ -43,6 +47,8 @@ Options:
   --sessions <n>     sessions in the generated report (default 2000)
   --rounds <n>       loads per mode; the median is printed (default 5)
   --batch <n>        sessions per batch (default 500)
+  --jobs <n>         pipelines, as replay --jobs: 2 or more loads with worker threads that forward
+                     their telemetry to the main thread (default 1)
   --dir <dir>        where the report and the databases go (default ${DEFAULT_DIR}: tmpfs when there
                      is one, so fsync noise does not drown what is measured)
   -h, --help         print this help and exit
@@ -55,6 +61,7 @@ const { values } = parseScriptArgs(USAGE, () => parseArgs({
     sessions: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '5' },
     batch: { type: 'string', default: '500' },
+    jobs: { type: 'string', default: '1' },
     dir: { type: 'string', default: DEFAULT_DIR },
     help: { type: 'boolean', short: 'h' },
     child: { type: 'boolean', default: false },
@@ -65,6 +72,7 @@ const { values } = parseScriptArgs(USAGE, () => parseArgs({
 const sessionCount = positiveNumber(USAGE, 'sessions', values.sessions);
 const roundCount = positiveNumber(USAGE, 'rounds', values.rounds);
 positiveNumber(USAGE, 'batch', values.batch);
+const jobs = Math.floor(positiveNumber(USAGE, 'jobs', values.jobs));
 
 interface ChildFigures {
   readonly telemetry: boolean;
@@ -89,9 +97,17 @@ async function loadInChild(): Promise<void> {
   const cpuBefore = process.cpuUsage();
   const ctx = { signal: new AbortController().signal, logger: silentLogger };
   const run = startRunTrace({ [ATTR.command]: 'bench' });
-  const stats = await run.within(() => withSpan(SPAN.transfer, { [ATTR.site]: 'support.example.com', [ATTR.sinkType]: 'sqlite' }, () =>
-    withSpan(SPAN.window, {}, () => traceParse({ [ATTR.report]: 'AccessSession' }, () =>
-      loadReport(parseReport(createReadStream(values.report as string), { source: values.report as string, host: 'support.example.com' }), sink, { ctx, maxBatchSessions: Number(values.batch) })))));
+  const report = values.report as string;
+  const parse = { source: report, host: 'support.example.com' };
+  const load = async (): Promise<{ sessions: number; xmlBytes: number }> => {
+    if (jobs === 1) return traceParse({ [ATTR.report]: 'AccessSession' }, () => loadReport(parseReport(createReadStream(report), parse), sink, { ctx, maxBatchSessions: Number(values.batch) }));
+    const outcome = await tracePartitionedParse({ [ATTR.report]: 'AccessSession' }, () => loadFileInPartitions({
+      file: report, bytes: statSync(report).size, destination: `sqlite:${values.db as string}`, signal: ctx.signal, load: { maxBatchSessions: Number(values.batch) }, partitions: jobs, parse,
+    }));
+    if (!('loaded' in outcome)) throw new Error(`the report could not be split: ${outcome.notSplittable}`);
+    return outcome.loaded;
+  };
+  const stats = await run.within(() => withSpan(SPAN.transfer, { [ATTR.site]: 'support.example.com', [ATTR.sinkType]: 'sqlite' }, () => withSpan(SPAN.window, {}, load)));
   run.end({ result: 'succeeded' });
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
@@ -103,7 +119,7 @@ async function loadInChild(): Promise<void> {
 }
 
 function runChild(mode: 'off' | 'on', env: NodeJS.ProcessEnv, report: string, db: string): Promise<ChildFigures> {
-  return figuresFromChild([fileURLToPath(import.meta.url), '--child', '--report', report, '--db', db, '--batch', values.batch as string], { env, what: `the telemetry-${mode} child` });
+  return figuresFromChild([fileURLToPath(import.meta.url), '--child', '--report', report, '--db', db, '--batch', values.batch as string, '--jobs', String(jobs)], { env, what: `the telemetry-${mode} child` });
 }
 
 async function main(): Promise<void> {
@@ -112,7 +128,7 @@ async function main(): Promise<void> {
   try {
     const report = path.join(dir, 'report.xml');
     const { bytes, sessions } = await writeReport(report, { sessions: sessionCount, product: 'pra', seed: 'otel-bench' });
-    process.stdout.write(`telemetry overhead: ${sessions} sessions, ${(bytes / 1e6).toFixed(1)} MB of report XML into SQLite, batches of ${values.batch}, ${values.rounds} rounds per mode\n`);
+    process.stdout.write(`telemetry overhead: ${sessions} sessions, ${(bytes / 1e6).toFixed(1)} MB of report XML into SQLite, batches of ${values.batch}, ${jobs === 1 ? 'one pipeline' : `${jobs} pipelines`}, ${values.rounds} rounds per mode\n`);
     const base: NodeJS.ProcessEnv = {};
     for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('OTEL_')) base[name] = value;
     const modes: Record<'off' | 'on', NodeJS.ProcessEnv> = {
