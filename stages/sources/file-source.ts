@@ -6,8 +6,9 @@
  * the order is the same on every machine and locale; hidden entries and temporary files skipped).
  * A file named explicitly is read whatever its extension. `-` is standard input.
  */
-import { createReadStream } from 'node:fs';
-import { addAbortSignal } from 'node:stream';
+import { constants, createReadStream, openSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { addAbortSignal, type Readable } from 'node:stream';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, SourceError } from '../../src/errors.ts';
@@ -60,15 +61,30 @@ async function xmlFilesBelow(folder: string): Promise<string[]> {
 
 /** The file's bytes as chunks of up to {@link CHUNK_BYTES}; read errors become SourceErrors naming the file. */
 export async function* readFileChunks(file: string, options: { readonly chunkBytes?: number; readonly signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
-  const stream = file === STDIN ? process.stdin : createReadStream(file, { highWaterMark: options.chunkBytes ?? CHUNK_BYTES });
-  // Cancelling stops a read that is waiting too (standard input may never send more).
-  if (options.signal) addAbortSignal(options.signal, stream);
   try {
+    const stream = file === STDIN ? process.stdin : await openForReading(file, options.chunkBytes ?? CHUNK_BYTES);
+    // Cancelling stops a read that is waiting too (standard input or a named pipe may never send more).
+    if (options.signal) addAbortSignal(options.signal, stream);
     for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
     throw readError(file, error);
   }
+}
+
+/**
+ * A regular file is read through libuv's thread pool. A named pipe (`replay /path/to/fifo`) is read
+ * through a socket on a non-blocking descriptor instead: a pool thread blocked on a FIFO whose writer
+ * is silent cannot be interrupted, and Node waits for it at exit, so a cancelled replay would hang
+ * until that writer went away. On Linux a non-blocking FIFO reports no end before a writer has come
+ * and gone, so the socket waits for the writer just as a blocking open would.
+ */
+async function openForReading(file: string, chunkBytes: number): Promise<Readable> {
+  if (process.platform === 'linux' && (await stat(file)).isFIFO()) {
+    // openSync: a non-blocking open returns at once; the socket owns the descriptor and closes it.
+    return new Socket({ fd: openSync(file, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false });
+  }
+  return createReadStream(file, { highWaterMark: chunkBytes });
 }
 
 /** A failed read as the error replay reports: the file and, in words, why. */

@@ -108,8 +108,10 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
   const spanAttributes = { [ATTR.destination]: redactDestination(options.to), [ATTR.sinkType]: sink.type };
   // One big file into SQLite (PostgreSQL with --jobs): one pipeline per core, when the file holds only sessions.
   const only = files.length === 1 && files[0] !== STDIN && options.worker !== true ? files[0] : undefined;
-  const bytes = only === undefined ? 0 : (await stat(only)).size;
-  const partitions = only === undefined ? undefined : partitionsFor(sink, { bytes, ...(options.jobs === undefined ? {} : { partitions: options.jobs }) });
+  const info = only === undefined ? undefined : await stat(only);
+  const bytes = info?.size ?? 0;
+  // Only a regular file is split: a named pipe is read as a stream, by one pipeline (file-source.ts says why).
+  const partitions = only === undefined || info?.isFile() !== true ? undefined : partitionsFor(sink, { bytes, ...(options.jobs === undefined ? {} : { partitions: options.jobs }) });
   if (only !== undefined && partitions !== undefined) {
     const outcome = await tracePartitionedParse(spanAttributes, () => loadFileInPartitions({
       file: only, bytes, destination: options.to, signal, load: { maxBatchSessions }, partitions,

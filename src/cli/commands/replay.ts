@@ -74,7 +74,8 @@ One big file into SQLite (16 MB or more; PostgreSQL with --jobs): the file is cu
 parsing) and each session goes, by its lsid, to one of --jobs pipelines (parser, batches, own database
 connection), so every copy of a session still loads in report order. A file holding anything but
 sessions (listing rows, appliance errors, damage) is then loaded again by one pipeline, which reports
-what it found as always.
+what it found as always. A named pipe (mkfifo) is read as it arrives, by one pipeline; Ctrl-C stops
+the replay even while the pipe's writer is silent.
 
 Exit status: 0 everything loaded; 1 a file was damaged, unreadable or needs --host, a session was
 rejected, or a file holds an appliance error other than "no data" (one line each on stderr, after

@@ -3,9 +3,9 @@
  * standard output and to a file, one clear line per problem with a non-zero exit after everything
  * else was written, usage errors, standard input, cancellation and the worker variant.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, REPO_ROOT, runCli } from '../../helpers/run-cli.ts';
@@ -142,5 +142,46 @@ describe('sra-etl replay', () => {
     expect(code).toBe(130);
     expect(stderr).toMatch(/^sra-etl: stopped by SIGINT/m);
     expect(await readdir(tmp.dir)).toEqual([]);
+  });
+
+  it('reads a named pipe to its end, whenever its writer comes', async () => {
+    const fifo = path.join(tmp.dir, 'report.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const cli = runCli(['replay', fifo, '--to', 'jsonl:-', '--host', 'h.example']);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the replay is waiting for a writer
+    const writer = await open(fifo, 'w');
+    const xml = await readFile(path.join(REPO_ROOT, fixture('reports/rs-support-session.xml')), 'utf8');
+    await writer.write(xml.slice(0, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await writer.write(xml.slice(1000));
+    await writer.close();
+    const { code, stdout, stderr } = await cli;
+    expect(code, stderr).toBe(0);
+    expect(stdout).toBe((await runCli(['replay', fixture('reports/rs-support-session.xml'), '--to', 'jsonl:-', '--host', 'h.example'])).stdout);
+  });
+
+  it('on SIGINT exits 130 at once even while a named pipe it reads from stays open and silent', async () => {
+    // A read from a FIFO blocks one of libuv's threads and cannot be cancelled; the process must not
+    // wait for the pipe's writer to go away (before: only a second Ctrl-C ended it).
+    const fifo = path.join(tmp.dir, 'report.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const out = path.join(tmp.dir, 'out.db');
+    const child = spawn(process.execPath, [CLI, 'replay', fifo, '--to', `sqlite:${out}`, '--host', 'h.example'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const writer = await open(fifo, 'w'); // returns once the replay has opened the pipe for reading
+    try {
+      const xml = await readFile(path.join(REPO_ROOT, fixture('reports/rs-support-session.xml')), 'utf8');
+      await writer.write(xml.slice(0, xml.length / 2));
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // the replay has read that half and waits for more
+      child.kill('SIGINT');
+      const code = await Promise.race([closed, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 10_000))]);
+      expect(code, stderr).toBe(130);
+      expect(stderr).toMatch(/^sra-etl: stopped by SIGINT/m);
+    } finally {
+      child.kill('SIGKILL');
+      await writer.close();
+    }
   });
 });
