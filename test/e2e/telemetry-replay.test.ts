@@ -2,11 +2,13 @@
  * `sra-etl replay` traced: a saved report file replayed into SQLite by the real CLI, exported over
  * OTLP to the loopback receiver: etl.run > etl.parse > one etl.batch.write per batch.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeReport } from '../../fixtures/generator/generate-report.ts';
+import { reportFooter, reportHeader, sessionXml } from '../../fixtures/generator/report-xml.ts';
+import { sessionBundle } from '../helpers/session-bundles.ts';
 import { renderTree, spanTree, startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
@@ -93,4 +95,26 @@ it('replay --jobs 2 with traces sampled out: the workers record no spans, and th
   expect(receiver.spans).toEqual([]);
   expect(sumOf('etl.records', 'etl.stage', 'write')).toBe(10);
   expect(receiver.points.filter((p) => p.metric === 'etl.batch.duration')[0]?.count).toBeGreaterThanOrEqual(4);
+});
+
+it('replay --jobs 2: a session a worker\'s destination refuses is counted and marked on its batch span as with one pipeline', async () => {
+  receiver.clear();
+  const bundles = Array.from({ length: 30 }, (_, i) => sessionBundle(i, { seed: 'otel-refused' }));
+  const victim = bundles[7]!;
+  // A value longer than its column (255): staging refuses that session alone.
+  bundles[7] = { ...victim, users: victim.users.map((user, i) => (i === 0 ? { ...user, os: 'x'.repeat(300) } : user)) };
+  const report = join(dir, 'refused.xml');
+  writeFileSync(report, reportHeader('pra') + bundles.map((bundle) => sessionXml(bundle, { product: 'pra' })).join('') + reportFooter());
+  const env: NodeJS.ProcessEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
+  for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_') && !(name in env)) env[name] = undefined;
+  const cli = await runCli(['replay', report, '--to', `sqlite:${join(dir, 'refused.db')}`, '--batch', '5', '--jobs', '2'], { env });
+  expect(cli.code, cli.stderr).toBe(1);
+  expect(cli.stderr).toContain(`session ${victim.session.key.lsid}: `);
+  await receiver.waitFor(() => receiver.points.some((point) => point.metric === 'etl.run.duration'));
+  const batches = receiver.spans.filter((span) => span.name === 'etl.batch.write');
+  expect(batches.reduce((total, span) => total + Number(span.attributes['etl.records.rejected']), 0)).toBe(1);
+  expect(batches.reduce((total, span) => total + Number(span.attributes['etl.records.written']), 0)).toBe(29);
+  expect(sumOf('etl.records', 'etl.stage', 'write')).toBe(29);
+  const failures = receiver.points.filter((p) => p.metric === 'etl.failures').map((p) => [p.attributes['error.type'], p.attributes['etl.operation'], p.value]);
+  expect(failures).toEqual([['value_too_long', 'session', 1]]);
 });
