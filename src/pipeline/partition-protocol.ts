@@ -36,6 +36,8 @@ export interface PartitionStats {
   /** Rows committed per table, when the destination counts them. */
   readonly rows: Record<string, number>;
   readonly refused: RefusedSession[];
+  /** The site host of the last session loaded (in report order, when summed over the workers). */
+  lastHost?: string;
 }
 
 /** Main -> worker. */

@@ -52,6 +52,7 @@ async function* sessionsOnly(items: AsyncIterable<ReportItem>): AsyncGenerator<R
   for await (const item of items) {
     if (item.type !== 'session') throw new OtherThanSessions(item.type === 'rejected' ? item.error.message : `a ${item.type === 'error' ? 'appliance error' : 'listing row'}`);
     stats.records += recordCount(item.bundle);
+    stats.lastHost = item.bundle.session.key.host;
     yield item;
   }
 }

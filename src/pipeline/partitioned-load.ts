@@ -199,7 +199,12 @@ export async function loadPartitioned(bytes: AsyncIterable<Uint8Array>, options:
     ...(telemetry === undefined ? {} : { telemetry }),
   };
   const lanes = Array.from({ length: partitions }, () => new Lane(start, (item) => recordForwarded(item, parentContext)));
-  const splitter = new SessionSplitter((lsid, session) => (lanes[partitionOf(lsid, partitions)] as Lane).add(session, splitter.prolog as Buffer));
+  // The lane of the report's last session: its worker parsed that session last, so its last host is the report's.
+  let lastLane = 0;
+  const splitter = new SessionSplitter((lsid, session) => {
+    lastLane = partitionOf(lsid, partitions);
+    (lanes[lastLane] as Lane).add(session, splitter.prolog as Buffer);
+  });
   const stopAll = async (): Promise<Finished[]> => {
     for (const lane of lanes) lane.cancel();
     return Promise.all(lanes.map((lane) => lane.finished));
@@ -247,7 +252,11 @@ export async function loadPartitioned(bytes: AsyncIterable<Uint8Array>, options:
     if (failed !== undefined) throw fromWire(failed.error);
     const odd = results.find((result) => result.type === 'not-splittable');
     if (odd !== undefined) return { notSplittable: odd.reason };
-    return { loaded: sum(results.map((result) => (result as Extract<Finished, { type: 'done' }>).stats)), partitions };
+    const stats = results.map((result) => (result as Extract<Finished, { type: 'done' }>).stats);
+    const loaded = sum(stats);
+    const lastHost = stats[lastLane]?.lastHost;
+    if (lastHost !== undefined) loaded.lastHost = lastHost;
+    return { loaded, partitions };
   } finally {
     options.signal.removeEventListener('abort', onAbort);
     await Promise.all(lanes.map((lane) => lane.terminate()));

@@ -118,3 +118,26 @@ it('replay --jobs 2: a session a worker\'s destination refuses is counted and ma
   const failures = receiver.points.filter((p) => p.metric === 'etl.failures').map((p) => [p.attributes['error.type'], p.attributes['etl.operation'], p.value]);
   expect(failures).toEqual([['value_too_long', 'session', 1]]);
 });
+
+it('replay of several files with --jobs 2: an etl.parse for the big file, with its pipelines\' batch spans, and one for the small one', async () => {
+  receiver.clear();
+  const first = join(dir, 'first.xml');
+  const second = join(dir, 'second.xml');
+  // Among several files only those of 16 MB or more are split.
+  const big = await writeReport(first, { sessions: 450, product: 'pra', seed: 'otel-files-1' });
+  expect(big.bytes).toBeGreaterThan(16_000_000);
+  await writeReport(second, { sessions: 8, product: 'pra', seed: 'otel-files-2' });
+  const env: NodeJS.ProcessEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
+  for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_') && !(name in env)) env[name] = undefined;
+  const cli = await runCli(['replay', first, second, '--to', `sqlite:${join(dir, 'files.db')}`, '--host', 'pra.example.com', '--batch', '50', '--jobs', '2'], { env });
+  expect(cli.code, cli.stderr).toBe(0);
+  expect(cli.stderr).toContain('replayed 2 files: 458 sessions');
+  const run = spanTree(receiver.spans)[0]!;
+  expect(run.children.map((child) => [child.span.name, child.span.attributes['etl.records.count']])).toEqual([['etl.parse', 450], ['etl.parse', 8]]);
+  // The big file's batches came from two pipelines: more batches than one pipeline of 50 would make.
+  expect(run.children[0]!.children.length).toBeGreaterThan(9);
+  for (const parse of run.children) {
+    const written = parse.children.filter((child) => child.span.name === 'etl.batch.write').reduce((total, child) => total + Number(child.span.attributes['etl.records.written']), 0);
+    expect(written).toBe(parse.span.attributes['etl.records.count']);
+  }
+});

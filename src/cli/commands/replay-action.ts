@@ -13,6 +13,7 @@ import { traceRun } from '../../telemetry/run-trace.ts';
 import type { ArtifactFetcher } from '../../../sinks/file/artifact-fetcher.ts';
 import type { ApplianceClient } from '../../../stages/sources/appliance/appliance-client.ts';
 import { cancelOnSignals } from '../cancel-on-signals.ts';
+import { PARTITIONED_MIN_BYTES } from '../../pipeline/partitioned-load.ts';
 import { loadFileInPartitions, partitionsFor } from '../partitioned-file-load.ts';
 import { DEFAULT_BATCH_SESSIONS, type ReplayFlags } from './replay.ts';
 
@@ -55,7 +56,8 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
   const files = await listReportFiles(options.inputs);
   const { dataTypesOption, fileSummaryLines, requireFileSinkFor, storeBackupIfAsked } = await import('../../../sinks/file/file-transfer.ts');
   const types = dataTypesOption(options.types);
-  const sink: BundleSink = await openDestination(options.to, { logger: silentLogger, types, ...(options.fetcher === undefined ? {} : { fetcher: options.fetcher }) });
+  const open = (): Promise<BundleSink> => openDestination(options.to, { logger: silentLogger, types, ...(options.fetcher === undefined ? {} : { fetcher: options.fetcher }) });
+  const sink = await open();
   requireFileSinkFor(types, sink);
   const parse = options.worker === true ? parseReportInWorker : parseReport;
   const signal = options.signal ?? new AbortController().signal;
@@ -65,8 +67,8 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
   // Without --host, a file whose sessions have no URLs (the file destination's one-session files of
   // sessions in progress) takes the host of the session before it, in the previous file.
   let lastHost: string | undefined;
-  async function* items(): AsyncGenerator<ReportItem> {
-    for (const file of files) {
+  async function* items(group: readonly string[]): AsyncGenerator<ReportItem> {
+    for (const file of group) {
       signal.throwIfAborted();
       counts.files++;
       const parser = parse(readFileChunks(file, { signal }), {
@@ -106,35 +108,79 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
 
   const maxBatchSessions = options.batchSessions ?? sink.preferredBatchSessions ?? DEFAULT_BATCH_SESSIONS;
   const spanAttributes = { [ATTR.destination]: redactDestination(options.to), [ATTR.sinkType]: sink.type };
-  // One big file into SQLite (PostgreSQL with --jobs): one pipeline per core, when the file holds only sessions.
-  const only = files.length === 1 && files[0] !== STDIN && options.worker !== true ? files[0] : undefined;
-  const info = only === undefined ? undefined : await stat(only);
-  const bytes = info?.size ?? 0;
-  // Only a regular file is split: a named pipe is read as a stream, by one pipeline (file-source.ts says why).
-  const partitions = only === undefined || info?.isFile() !== true ? undefined : partitionsFor(sink, { bytes, ...(options.jobs === undefined ? {} : { partitions: options.jobs }) });
-  if (only !== undefined && partitions !== undefined) {
-    const outcome = await tracePartitionedParse(spanAttributes, () => loadFileInPartitions({
-      file: only, bytes, destination: options.to, signal, load: { maxBatchSessions }, partitions,
-      parse: { source: only, ...(options.host === undefined ? {} : { host: options.host }), ...(options.product === undefined ? {} : { product: options.product }) },
-    }));
-    if ('loaded' in outcome) {
-      const { loaded } = outcome;
-      for (const refused of loaded.refused) say(`${refused.source}: session ${refused.lsid}: ${refused.message}`);
-      say(`replayed 1 file: ${plural(loaded.sessions, 'session')} (${plural(loaded.records, 'record')}) -> ${redactDestination(options.to)}${loaded.refused.length > 0 ? `; ${plural(loaded.refused.length, 'session')} refused by the destination` : ''}`);
-      return loaded.refused.length > 0 ? 1 : 0;
+  /** How many pipelines load `file` on its own (partitioned-file-load.ts); undefined: it joins the one-pipeline stream. */
+  const pipelinesFor = async (file: string): Promise<{ readonly bytes: number; readonly partitions: number } | undefined> => {
+    if (file === STDIN || options.worker === true) return undefined;
+    // A file that cannot be read joins the stream too, which reports it and goes on with the next.
+    const info = await stat(file).catch(() => undefined);
+    // Only a regular file is split: a named pipe is read as a stream, by one pipeline (file-source.ts says why).
+    if (info?.isFile() !== true) return undefined;
+    // Among several files only big ones are split, whatever --jobs says: a worker per pipeline and
+    // file costs more than it saves on a small file (a folder of one-session files, say).
+    if (files.length > 1 && info.size < PARTITIONED_MIN_BYTES) return undefined;
+    const partitions = partitionsFor(sink, { bytes: info.size, ...(options.jobs === undefined ? {} : { partitions: options.jobs }) });
+    return partitions === undefined ? undefined : { bytes: info.size, partitions };
+  };
+
+  const totals = { sessions: 0, summaries: 0, parseRejected: 0, sinkRejected: 0 };
+  // Files load in order, each part finished before the next starts (so a later copy of a session
+  // still wins): runs of files one pipeline streams through loadReport, each with its etl.parse span,
+  // and big files (SQLite; PostgreSQL with --jobs) that one pipeline per core loads alone.
+  let group: string[] = [];
+  // loadReport closes the sink it is given: the first run uses the one opened above, later runs
+  // (only a destination that splits files has them) open their own.
+  let unused: BundleSink | undefined = sink;
+  const loadGroup = async (): Promise<void> => {
+    if (group.length === 0) return;
+    const run = group;
+    group = [];
+    const target = unused ?? (await open());
+    unused = undefined;
+    // etl.parse (the run's files as one stream) with the batch writes inside it; the command is the etl.run.
+    const stats = await traceParse(spanAttributes, () => loadReport(items(run), target, { ctx: { signal, logger: silentLogger }, maxBatchSessions }));
+    for (const { bundle, error } of stats.sinkRejected) say(`${bundle.origin.source}: session ${bundle.session.key.lsid}: ${error.message}`);
+    totals.sessions += stats.sessions;
+    totals.summaries += stats.summaries;
+    totals.parseRejected += stats.parseRejected.length;
+    totals.sinkRejected += stats.sinkRejected.length;
+  };
+  for (const file of files) {
+    const plan = await pipelinesFor(file);
+    if (plan === undefined) {
+      group.push(file);
+      continue;
     }
-    // Not split (listing rows, appliance errors, damage): one pipeline loads the file, as below.
+    await loadGroup();
+    signal.throwIfAborted();
+    const outcome = await tracePartitionedParse(spanAttributes, () => loadFileInPartitions({
+      file, bytes: plan.bytes, destination: options.to, signal, load: { maxBatchSessions }, partitions: plan.partitions,
+      parse: {
+        source: file, ...(options.host === undefined ? {} : { host: options.host }), ...(options.product === undefined ? {} : { product: options.product }),
+        ...(lastHost === undefined ? {} : { precedingHost: lastHost }),
+      },
+    }));
+    if (!('loaded' in outcome)) {
+      // Not split (listing rows, appliance errors, damage): one pipeline loads the file, which reports what it holds as always.
+      group.push(file);
+      continue;
+    }
+    const { loaded } = outcome;
+    for (const refused of loaded.refused) say(`${refused.source}: session ${refused.lsid}: ${refused.message}`);
+    counts.files++;
+    counts.records += loaded.records;
+    totals.sessions += loaded.sessions;
+    totals.sinkRejected += loaded.refused.length;
+    lastHost = loaded.lastHost ?? lastHost;
   }
-  // etl.parse (all files, one stream) with the batch writes inside it; the command is the etl.run.
-  const stats = await traceParse(spanAttributes, () => loadReport(items(), sink, { ctx: { signal, logger: silentLogger }, maxBatchSessions }));
-  for (const { bundle, error } of stats.sinkRejected) say(`${bundle.origin.source}: session ${bundle.session.key.lsid}: ${error.message}`);
-  const problems = stats.parseRejected.length + stats.sinkRejected.length + counts.damaged + counts.needHost + counts.failedReports;
-  const parts = [`${plural(stats.sessions, 'session')} (${plural(counts.records, 'record')})`];
-  if (stats.summaries > 0) parts.push(plural(stats.summaries, 'listing row'));
+  await loadGroup();
+  await unused?.close(); // every file was loaded by pipelines of their own
+  const problems = totals.parseRejected + totals.sinkRejected + counts.damaged + counts.needHost + counts.failedReports;
+  const parts = [`${plural(totals.sessions, 'session')} (${plural(counts.records, 'record')})`];
+  if (totals.summaries > 0) parts.push(plural(totals.summaries, 'listing row'));
   if (counts.reportErrors > 0) parts.push(plural(counts.reportErrors, 'appliance error'));
   const trouble = [
-    stats.parseRejected.length > 0 ? `${plural(stats.parseRejected.length, 'session')} rejected` : '',
-    stats.sinkRejected.length > 0 ? `${plural(stats.sinkRejected.length, 'session')} refused by the destination` : '',
+    totals.parseRejected > 0 ? `${plural(totals.parseRejected, 'session')} rejected` : '',
+    totals.sinkRejected > 0 ? `${plural(totals.sinkRejected, 'session')} refused by the destination` : '',
     counts.damaged > 0 ? `${plural(counts.damaged, 'file')} damaged or unreadable` : '',
     counts.needHost > 0 ? `${plural(counts.needHost, 'file')} needing --host` : '',
     counts.failedReports > 0 ? `${plural(counts.failedReports, 'appliance error')} other than "no data"` : '',

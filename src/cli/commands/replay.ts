@@ -51,7 +51,7 @@ export function registerReplay(program: Command): void {
     .option('--types <list>', 'file destination: data types to store (default: sessions)', (value: string) => value.split(',').map((type) => type.trim()).filter(Boolean))
     .option('--batch <sessions>', `sessions per batch written to the destination, held in memory whole (default: the destination's choice, JSON Lines 5, else ${DEFAULT_BATCH_SESSIONS})`, parseBatch)
     .option('--worker', 'parse in a worker thread, overlapping parsing with writing (helps slow destinations on multi-core machines)')
-    .option('--jobs <n>', 'pipelines loading one report file into SQLite or PostgreSQL at once, each on its own core and connection (default: one per core, at most 4, for a file of 16 MB or more into SQLite; one otherwise)', parseJobs)
+    .option('--jobs <n>', 'pipelines loading each report file into SQLite or PostgreSQL at once, each on its own core and connection (default: one per core, at most 4, for a file of 16 MB or more into SQLite; one otherwise)', parseJobs)
     .option('--site <host>', "file destination: the appliance to download the reports' recordings and backups from (with --product and the credentials below), as the guide's API tester does");
   addSiteOptions(command)
     .addHelpText('after', () => {
@@ -70,7 +70,7 @@ shell download URLs; a session without any (one in progress) takes the host of t
 it (in its file, else in the file before), else of the next one. Listings, and files where nothing
 names the site, need --host.
 
-One big file into SQLite (16 MB or more; PostgreSQL with --jobs): the file is cut into its sessions (no
+Each big file into SQLite (16 MB or more; PostgreSQL with --jobs): the file is cut into its sessions (no
 parsing) and each session goes, by its lsid, to one of --jobs pipelines (parser, batches, own database
 connection), so every copy of a session still loads in report order. A file holding anything but
 sessions (listing rows, appliance errors, damage) is then loaded again by one pipeline, which reports

@@ -81,6 +81,37 @@ describe('replay --jobs: one report loaded by several pipelines', () => {
     expect(open.sort()).toEqual(bundles.slice(-5).map((bundle) => bundle.session.key.lsid).sort());
   });
 
+  it('loads several files in order, each with pipelines of its own, as one pipeline does', async () => {
+    // report.xml (5 MB) is loaded by one pipeline: among several files only those of 16 MB or more
+    // are split. second.xml (17 MB, split) closes sessions 10–14 again (the later copy wins across
+    // files) and adds sessions of another site; third.xml holds one session in progress, without
+    // URLs: it takes the host of the session before it, the last of second.xml, whichever pipeline loaded that.
+    const second = path.join(dir, 'second.xml');
+    const secondBundles = [
+      ...bundles.slice(20, 25),
+      ...Array.from({ length: 420 }, (_, i) => sessionBundle(300 + i, { seed: 'jobs', host: 'second.example.com' })),
+      sessionBundle(800, { seed: 'jobs', host: 'last.example.com' }), // the host third.xml's session takes
+    ];
+    writeFileSync(second, reportXml(secondBundles));
+    const third = path.join(dir, 'third.xml');
+    const started = sessionBundle(900, { seed: 'jobs', host: 'second.example.com' });
+    const inProgress = sessionBundle(900, { seed: 'jobs', host: 'second.example.com', asOf: Math.floor(Date.parse(started.session.startTime as string) / 1000) + 30 });
+    writeFileSync(third, reportXml([inProgress]));
+    expect((await runCli(['replay', third, '--to', sqlite.freshSpec()])).stderr).toContain('--host');
+
+    const [parallel, single] = [sqlite.freshSpec(), sqlite.freshSpec()];
+    const two = await runCli(['replay', good, second, third, '--to', parallel, '--jobs', '2']);
+    const one = await runCli(['replay', good, second, third, '--to', single, '--jobs', '1']);
+    expect(two.stderr.replaceAll(parallel, '<db>')).toBe(one.stderr.replaceAll(single, '<db>'));
+    expect(two.stderr).toContain(`replayed 3 files: ${bundles.length + secondBundles.length + 1} sessions`);
+    expect([two.code, one.code]).toEqual([0, 0]);
+    expect(await tableCounts(sqlite, parallel)).toEqual(await tableCounts(sqlite, single));
+    const rows = await sessionRows(sqlite, parallel);
+    expect(rows).toEqual(await sessionRows(sqlite, single));
+    expect(rows.find((row) => row.lsid === inProgress.session.key.lsid)).toMatchObject({ host_name: 'last.example.com', end_time: null });
+    expect(rows.filter((row) => row.host_name === 'second.example.com')).toHaveLength(420);
+  });
+
   it('leaves PostgreSQL as one pipeline leaves SQLite', async () => {
     const spec = postgres.freshSpec();
     const result = await runCli(['replay', good, '--to', spec, '--jobs', '2']);
