@@ -108,9 +108,12 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
 
   const maxBatchSessions = options.batchSessions ?? sink.preferredBatchSessions ?? DEFAULT_BATCH_SESSIONS;
   const spanAttributes = { [ATTR.destination]: redactDestination(options.to), [ATTR.sinkType]: sink.type };
+  const jobs = options.jobs === undefined ? {} : { partitions: options.jobs };
+  // Whether this destination splits files at all (SQLite, PostgreSQL): the others never stat a file for it.
+  const splits = options.worker !== true && partitionsFor(sink, { bytes: Number.POSITIVE_INFINITY, ...jobs }) !== undefined;
   /** How many pipelines load `file` on its own (partitioned-file-load.ts); undefined: it joins the one-pipeline stream. */
   const pipelinesFor = async (file: string): Promise<{ readonly bytes: number; readonly partitions: number } | undefined> => {
-    if (file === STDIN || options.worker === true) return undefined;
+    if (!splits || file === STDIN) return undefined;
     // A file that cannot be read joins the stream too, which reports it and goes on with the next.
     const info = await stat(file).catch(() => undefined);
     // Only a regular file is split: a named pipe is read as a stream, by one pipeline (file-source.ts says why).
@@ -118,7 +121,7 @@ export async function replayReports(options: ReplayOptions): Promise<number> {
     // Among several files only big ones are split, whatever --jobs says: a worker per pipeline and
     // file costs more than it saves on a small file (a folder of one-session files, say).
     if (files.length > 1 && info.size < PARTITIONED_MIN_BYTES) return undefined;
-    const partitions = partitionsFor(sink, { bytes: info.size, ...(options.jobs === undefined ? {} : { partitions: options.jobs }) });
+    const partitions = partitionsFor(sink, { bytes: info.size, ...jobs });
     return partitions === undefined ? undefined : { bytes: info.size, partitions };
   };
 
