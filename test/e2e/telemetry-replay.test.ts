@@ -24,11 +24,17 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The CLI's environment: export to the receiver over OTLP/JSON, no other OTEL_* variable of this process. */
+function otlpEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', ...extra };
+  for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_') && !(name in env)) env[name] = undefined;
+  return env;
+}
+
 it('replay exports etl.run > etl.parse > etl.batch.write with the counts', async () => {
   const report = join(dir, 'report.xml');
   await writeReport(report, { sessions: 12, product: 'rs', seed: 'replay-otel' });
-  const env: NodeJS.ProcessEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
-  for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_') && !(name in env)) env[name] = undefined;
+  const env = otlpEnv();
   const cli = await runCli(['replay', report, '--to', `sqlite:${join(dir, 'sra.db')}`, '--host', 'support.example.com', '--batch', '5'], { env });
   expect(cli.code, cli.stderr).toBe(0);
   const roots = spanTree(receiver.spans);
@@ -48,8 +54,7 @@ it('replay --jobs 2: the batches written by the pipelines\' worker threads are s
   receiver.clear();
   const report = join(dir, 'partitioned.xml');
   await writeReport(report, { sessions: 40, product: 'pra', seed: 'replay-otel-partitions' });
-  const env: NodeJS.ProcessEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
-  for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_') && !(name in env)) env[name] = undefined;
+  const env = otlpEnv();
   const cli = await runCli(['replay', report, '--to', `sqlite:${join(dir, 'partitioned.db')}`, '--host', 'pra.example.com', '--batch', '4', '--jobs', '2'], { env });
   expect(cli.code, cli.stderr).toBe(0);
   expect(cli.stderr).toContain('40 sessions');
@@ -87,8 +92,7 @@ it('replay --jobs 2 with traces sampled out: the workers record no spans, and th
   receiver.clear();
   const report = join(dir, 'sampled-out.xml');
   await writeReport(report, { sessions: 10, product: 'rs', seed: 'replay-otel-sampled-out' });
-  const env: NodeJS.ProcessEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_TRACES_SAMPLER: 'always_off' };
-  for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_') && !(name in env)) env[name] = undefined;
+  const env = otlpEnv({ OTEL_TRACES_SAMPLER: 'always_off' });
   const cli = await runCli(['replay', report, '--to', `sqlite:${join(dir, 'sampled-out.db')}`, '--host', 'support.example.com', '--batch', '3', '--jobs', '2'], { env });
   expect(cli.code, cli.stderr).toBe(0);
   await receiver.waitFor(() => receiver.points.some((point) => point.metric === 'etl.run.duration'));
@@ -105,8 +109,7 @@ it('replay --jobs 2: a session a worker\'s destination refuses is counted and ma
   bundles[7] = { ...victim, users: victim.users.map((user, i) => (i === 0 ? { ...user, os: 'x'.repeat(300) } : user)) };
   const report = join(dir, 'refused.xml');
   writeFileSync(report, reportHeader('pra') + bundles.map((bundle) => sessionXml(bundle, { product: 'pra' })).join('') + reportFooter());
-  const env: NodeJS.ProcessEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
-  for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_') && !(name in env)) env[name] = undefined;
+  const env = otlpEnv();
   const cli = await runCli(['replay', report, '--to', `sqlite:${join(dir, 'refused.db')}`, '--batch', '5', '--jobs', '2'], { env });
   expect(cli.code, cli.stderr).toBe(1);
   expect(cli.stderr).toContain(`session ${victim.session.key.lsid}: `);
@@ -127,8 +130,7 @@ it('replay of several files with --jobs 2: an etl.parse for the big file, with i
   const big = await writeReport(first, { sessions: 450, product: 'pra', seed: 'otel-files-1' });
   expect(big.bytes).toBeGreaterThan(16_000_000);
   await writeReport(second, { sessions: 8, product: 'pra', seed: 'otel-files-2' });
-  const env: NodeJS.ProcessEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
-  for (const name of Object.keys(process.env)) if (name.startsWith('OTEL_') && !(name in env)) env[name] = undefined;
+  const env = otlpEnv();
   const cli = await runCli(['replay', first, second, '--to', `sqlite:${join(dir, 'files.db')}`, '--host', 'pra.example.com', '--batch', '50', '--jobs', '2'], { env });
   expect(cli.code, cli.stderr).toBe(0);
   expect(cli.stderr).toContain('replayed 2 files: 458 sessions');
