@@ -16,6 +16,7 @@ import { RawCapture } from './raw-capture.ts';
 import { speedUpTagScan } from './saxes-tag-scan.ts';
 import { speedUpTextScan } from './saxes-text-scan.ts';
 import { ReportBuilder } from './report-builder.ts';
+import { oneByteCuts } from './one-byte-runs.ts';
 import { InvalidUtf8Error, Utf8Decoder } from './utf8-decoder.ts';
 import { doctypeFailure, notXmlFailure, xmlFailure } from './xml-failures.ts';
 
@@ -97,23 +98,33 @@ export class ReportStreamParser {
   /** Feeds one chunk. Throws a ParseError when the document is damaged here; call `take()` either way. */
   write(chunk: Uint8Array | string): void {
     if (this.#failure) throw this.#failure;
-    let text: string;
     if (typeof chunk === 'string') {
-      text = chunk;
-    } else {
-      if (!this.#started) this.#checkByteOrderMark(chunk);
-      this.#bytesInput = true;
-      try {
-        text = this.#decoder.decode(chunk);
-      } catch (error) {
-        if (!(error instanceof InvalidUtf8Error)) throw error;
-        this.#feed(error.validText);
-        throw this.#fail(new ParseError(
-          `${error.message}: the file is not UTF-8 text${this.#sawRoot ? '' : ' (is it binary, or in another encoding?)'}`,
-          this.#location(),
-          this.#sawRoot ? 'xml_malformed' : 'not_xml',
-        ));
-      }
+      this.#feed(chunk);
+      return;
+    }
+    if (!this.#started) this.#checkByteOrderMark(chunk);
+    this.#bytesInput = true;
+    // Pieces decoded apart keep ASCII and Latin-1 text one byte per character (one-byte-runs.ts).
+    let from = 0;
+    for (const cut of oneByteCuts(chunk)) {
+      this.#decodeAndFeed(chunk.subarray(from, cut));
+      from = cut;
+    }
+    this.#decodeAndFeed(from === 0 ? chunk : chunk.subarray(from));
+  }
+
+  #decodeAndFeed(bytes: Uint8Array): void {
+    let text: string;
+    try {
+      text = this.#decoder.decode(bytes);
+    } catch (error) {
+      if (!(error instanceof InvalidUtf8Error)) throw error;
+      this.#feed(error.validText);
+      throw this.#fail(new ParseError(
+        `${error.message}: the file is not UTF-8 text${this.#sawRoot ? '' : ' (is it binary, or in another encoding?)'}`,
+        this.#location(),
+        this.#sawRoot ? 'xml_malformed' : 'not_xml',
+      ));
     }
     this.#feed(text);
   }
