@@ -104,3 +104,18 @@ describe('the parser with wide characters in a chunk', () => {
     }
   });
 });
+
+describe('a UTF-8 byte order mark, a wide character of its own', () => {
+  it('is skipped whole or split across chunks, and the document parses as without it', async () => {
+    const xml = '<?xml version="1.0" encoding="UTF-8"?>\n<session_list><session lsid="bom-session-0001"><session_type>support</session_type></session></session_list>\n';
+    const plain = await collect([utf8(xml)], { source: 'b.xml', host: 'h.example' });
+    expect(plain.error).toBeUndefined();
+    const withMark = new Uint8Array([0xef, 0xbb, 0xbf, ...utf8(xml)]);
+    for (const size of [withMark.length, 2, 1]) {
+      const { items, error } = await collect(chunked(withMark, size), { source: 'b.xml', host: 'h.example' });
+      expect(error).toBeUndefined();
+      expect(bundles(items).map((b) => b.session.key.lsid)).toEqual(['bom-session-0001']);
+      expect(bundles(items)).toEqual(bundles(plain.items));
+    }
+  });
+});
