@@ -5,11 +5,12 @@
  * V8 stores a string with one byte per character when every character is at most U+00FF, and
  * with two otherwise. A chunk decoded whole becomes two-byte as soon as it holds one character
  * such as "–", "’", "山" or an emoji; every value cut from it afterwards (names, times, the system
- * information XML) is two-byte too, even when it is plain ASCII. That doubles the bytes the
- * garbage collector copies and makes every later UTF-8 encoding (SQLite, COPY, JSON) take V8's slow
- * path: parsing a generated report with a few such characters per kilobyte cost a fifth more CPU
- * than the same report without them. Decoding the runs of wide characters as pieces of their own
- * keeps everything else one-byte.
+ * information XML) is two-byte too, even when it is plain ASCII. That doubles the bytes those
+ * values take and the garbage collector copies, and sends every later UTF-8 encoding (SQLite's
+ * binds, COPY, JSON) down V8's two-byte path. Decoding the runs of wide characters as pieces of
+ * their own keeps everything else one-byte: in a load of a generated report, which has such a
+ * character every few kilobytes, the scavenger then copied about a quarter fewer bytes
+ * (bench/RESULTS.md; the speed-up was within the machine's noise).
  */
 
 /** UTF-8 lead bytes from 0xC4 up start a character above U+00FF. */
