@@ -53,6 +53,30 @@ describe('oneByteCuts', () => {
     expect(cuts.at(-1)).toBeLessThan(bytes.length / 2);
   });
 
+  it('finds every wide character in long narrow text, at any alignment of the chunk', () => {
+    const narrow = ['a', 'b', ' ', '<', 'é', 'ß', '\n', 'Ø'];
+    const wide = ['山', '–', '🚀', 'Ω', 'ł'];
+    let seed = 11;
+    const random = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    for (let round = 0; round < 20; round++) {
+      const offset = random(8);
+      let text = 'x'.repeat(offset);
+      const expected: number[] = [];
+      for (let w = 0; w < 12; w++) {
+        text += Array.from({ length: 40 + random(200) }, () => narrow[random(narrow.length)]).join('');
+        const char = wide[random(wide.length)] as string;
+        expected.push(byteLength(text) - offset, byteLength(text) + byteLength(char) - offset);
+        text += char;
+      }
+      text += 'tail';
+      const bytes = utf8(text).subarray(offset);
+      expect(oneByteCuts(bytes), `round ${round}`).toEqual(expected);
+    }
+  });
+
   it('gives pieces that decode, in a stream, to exactly the text of the whole', () => {
     const alphabet = ['a', '<', ' ', 'é', 'ß', '–', '’', '山', '田', '🚀', '\n', 'Ω'];
     let seed = 7;
