@@ -5,6 +5,7 @@
  */
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { Prng } from '../../../fixtures/generator/prng.ts';
 import { oneByteCuts } from '../../../stages/parsers/one-byte-runs.ts';
 import { bundles, chunked, collect } from '../../helpers/report-items.ts';
 
@@ -56,18 +57,14 @@ describe('oneByteCuts', () => {
   it('finds every wide character in long narrow text, at any alignment of the chunk', () => {
     const narrow = ['a', 'b', ' ', '<', 'é', 'ß', '\n', 'Ø'];
     const wide = ['山', '–', '🚀', 'Ω', 'ł'];
-    let seed = 11;
-    const random = (n: number): number => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return seed % n;
-    };
+    const prng = new Prng(11, 'wide-offsets');
     for (let round = 0; round < 20; round++) {
-      const offset = random(8);
+      const offset = prng.int(0, 7);
       let text = 'x'.repeat(offset);
       const expected: number[] = [];
       for (let w = 0; w < 12; w++) {
-        text += Array.from({ length: 40 + random(200) }, () => narrow[random(narrow.length)]).join('');
-        const char = wide[random(wide.length)] as string;
+        text += Array.from({ length: prng.int(40, 239) }, () => prng.pick(narrow)).join('');
+        const char = prng.pick(wide);
         expected.push(byteLength(text) - offset, byteLength(text) + byteLength(char) - offset);
         text += char;
       }
@@ -79,16 +76,12 @@ describe('oneByteCuts', () => {
 
   it('gives pieces that decode, in a stream, to exactly the text of the whole', () => {
     const alphabet = ['a', '<', ' ', 'é', 'ß', '–', '’', '山', '田', '🚀', '\n', 'Ω'];
-    let seed = 7;
-    const random = (n: number): number => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return seed % n;
-    };
+    const prng = new Prng(7, 'pieces');
     for (let round = 0; round < 40; round++) {
-      const text = Array.from({ length: 2000 }, () => alphabet[random(alphabet.length)]).join('');
+      const text = Array.from({ length: 2000 }, () => prng.pick(alphabet)).join('');
       const decoder = new TextDecoder('utf-8', { fatal: true });
       let decoded = '';
-      for (const chunk of chunked(utf8(text), 1 + random(300))) {
+      for (const chunk of chunked(utf8(text), prng.int(1, 300))) {
         let from = 0;
         for (const cut of [...oneByteCuts(chunk), chunk.length]) {
           expect(cut).toBeGreaterThan(from);
