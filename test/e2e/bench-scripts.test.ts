@@ -4,32 +4,18 @@
  * are not judged here (speed goals live in bench/RESULTS.md, never in tests); this keeps the
  * scripts from rotting between the runs that record them.
  */
-import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runNodeScript, type CliResult } from '../helpers/run-cli.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 const benchScript = (name: string): string => fileURLToPath(new URL(`../../bench/${name}.bench.ts`, import.meta.url));
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runBench(name: string, args: readonly string[], tmp: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // Without PG_URL the SQL bench starts its own server, whose CPU it can then measure.
-    const { PG_URL: _external, ...env } = process.env;
-    const child = spawn(process.execPath, [benchScript(name), ...args], { env: { ...env, TMPDIR: tmp, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** Runs a bench script with its temporary files under `tmp`. */
+function runBench(name: string, args: readonly string[], tmp: string): Promise<CliResult> {
+  // Without PG_URL the SQL bench starts its own server, whose CPU it can then measure.
+  return runNodeScript(benchScript(name), args, { env: { TMPDIR: tmp, PG_URL: undefined } });
 }
 
 /** The cells of the markdown table row whose first cell starts with `label`. */

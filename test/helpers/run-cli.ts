@@ -1,4 +1,4 @@
-/** Runs the sra-etl CLI in a child process (node src/cli/main.ts …) and collects its output. */
+/** Runs the sra-etl CLI (node src/cli/main.ts …), or another script of the repository, in a child process and collects its output. */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -21,9 +21,21 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], options: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string; readonly input?: string } = {}): Promise<CliResult> {
+export interface RunOptions {
+  /** Merged into this process's environment; a key set to undefined is left out. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  readonly input?: string;
+}
+
+export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  return runNodeScript(CLI, args, options);
+}
+
+/** Runs `node <script> <args>` from the repository (the CLI, a bench script) and collects its output. */
+export function runNodeScript(script: string, args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
